@@ -1,0 +1,140 @@
+// Package store defines how the service reads and writes users' profiles, shaped like Auth0
+// users, and the errors every backend reports. It holds no backend and no profiling rules.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+)
+
+// Profile is what a store knows about one user, in the shape of an Auth0 user object.
+//
+// A Profile handed out by a store is shared and must be treated as read-only: callers that need a
+// different profile build a new one (see Apply).
+type Profile struct {
+	// UserID is the Auth0 user id, "provider|id".
+	UserID string
+	// Attributes are the root attributes as Auth0 holds them (given_name, family_name, name,
+	// nickname, email, picture, logins_count, identities, ...). Stores never write them through
+	// Update; the embedded store imports them.
+	Attributes map[string]any
+	// UserMetadata is the user's own data. Values are JSON values: string, float64, bool, nil,
+	// []any and map[string]any.
+	UserMetadata map[string]any
+	// AppMetadata is data only the application may write.
+	AppMetadata map[string]any
+}
+
+// Patch is a change to a profile's metadata with Auth0's PATCH semantics: keys are merged at the
+// first level only, a value replaces the stored value of its key whole (nested objects included),
+// and a key mapped to nil is deleted.
+type Patch struct {
+	UserMetadata map[string]any
+	AppMetadata  map[string]any
+}
+
+// Empty reports whether the patch changes nothing and so must not be written.
+func (p Patch) Empty() bool { return len(p.UserMetadata) == 0 && len(p.AppMetadata) == 0 }
+
+// Apply returns a new profile: p with the patch merged in. p itself is not modified.
+func Apply(p *Profile, patch Patch) *Profile {
+	out := &Profile{UserID: p.UserID, Attributes: p.Attributes}
+	out.UserMetadata = mergeFirstLevel(p.UserMetadata, patch.UserMetadata)
+	out.AppMetadata = mergeFirstLevel(p.AppMetadata, patch.AppMetadata)
+	return out
+}
+
+func mergeFirstLevel(base, patch map[string]any) map[string]any {
+	if len(patch) == 0 {
+		return base
+	}
+	out := make(map[string]any, len(base)+len(patch))
+	maps.Copy(out, base)
+	for k, v := range patch {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// UpdateFunc computes the patch to apply to the current profile. A store may call it more than
+// once (for instance after a conflict), so it must have no side effects. Returning an error
+// aborts the update and nothing is written.
+type UpdateFunc func(current *Profile) (Patch, error)
+
+// Store reads and writes profiles. Implementations are safe for concurrent use.
+type Store interface {
+	// Get returns the user's profile. The embedded store returns an empty profile for an
+	// unknown user; the Auth0 store returns an error of kind KindNotFound.
+	Get(ctx context.Context, userID string) (*Profile, error)
+	// Update runs a read-modify-write for one user: it calls fn with the current profile,
+	// writes the patch fn returns (nothing when the patch is empty) and returns the profile
+	// after the write. Updates of one user are serialised so that none is lost.
+	Update(ctx context.Context, userID string, fn UpdateFunc) (*Profile, error)
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Kind classifies store errors so the API can map them to status codes in one place.
+type Kind int
+
+const (
+	// KindNotFound: the user does not exist upstream.
+	KindNotFound Kind = iota + 1
+	// KindInvalid: the upstream rejected the request as malformed (an Auth0 400).
+	KindInvalid
+	// KindRateLimited: the upstream throttled us and the wait does not fit the deadline.
+	KindRateLimited
+	// KindUnavailable: the upstream failed, timed out or could not authenticate us.
+	KindUnavailable
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindNotFound:
+		return "not found"
+	case KindInvalid:
+		return "invalid"
+	case KindRateLimited:
+		return "rate limited"
+	case KindUnavailable:
+		return "unavailable"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Error is a store failure. Message is safe to show to callers; Err holds the internal cause,
+// which may carry upstream bodies and must only be logged.
+type Error struct {
+	Kind Kind
+	// Message describes the failure to the caller, without internal detail.
+	Message string
+	// RetryAfter, when positive, is how long the caller should wait before retrying.
+	RetryAfter time.Duration
+	// Err is the underlying cause, for logs only.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("store: %s: %s: %v", e.Kind, e.Message, e.Err)
+	}
+	return fmt.Sprintf("store: %s: %s", e.Kind, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the kind of a store error, or 0 when err is not one.
+func KindOf(err error) Kind {
+	var se *Error
+	if errors.As(err, &se) {
+		return se.Kind
+	}
+	return 0
+}
