@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/store"
+)
+
+// declineRecords are the decline times read from app_metadata.profiling_declines, which holds
+// {"fields": {key: RFC3339 time}, "topics": {key: RFC3339 time}}.
+type declineRecords struct {
+	fields map[string]time.Time
+	topics map[string]time.Time
+}
+
+// readDeclines parses the decline records of p into fresh maps, skipping malformed entries.
+func readDeclines(p *store.Profile) declineRecords {
+	d := declineRecords{fields: map[string]time.Time{}, topics: map[string]time.Time{}}
+	raw, _ := metadata(p, StoreAppMetadata)[declinesKey].(map[string]any)
+	readTimes(raw["fields"], d.fields)
+	readTimes(raw["topics"], d.topics)
+	return d
+}
+
+func readTimes(v any, into map[string]time.Time) {
+	m, _ := v.(map[string]any)
+	for k, s := range m {
+		str, ok := s.(string)
+		if !ok {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339, str); err == nil {
+			into[k] = t
+		}
+	}
+}
+
+func (d declineRecords) fieldDeclined(f *Field, now time.Time) bool {
+	t, ok := d.fields[f.Key]
+	return ok && now.Before(t.Add(f.DeclineCooldown))
+}
+
+func (d declineRecords) topicDeclined(t *Topic, now time.Time) bool {
+	at, ok := d.topics[t.Key]
+	return ok && now.Before(at.Add(t.DeclineCooldown))
+}
+
+// build returns the JSON object to store, keeping only declines still in force for fields and
+// topics of the catalog, or nil when none is left.
+func (d declineRecords) build(c *Catalog, now time.Time) map[string]any {
+	fields := map[string]any{}
+	for k, t := range d.fields {
+		if f, ok := c.Field(k); ok && d.fieldDeclined(f, now) {
+			fields[k] = formatTime(t)
+		}
+	}
+	topics := map[string]any{}
+	for k, t := range d.topics {
+		if tp, ok := c.Topic(k); ok && d.topicDeclined(tp, now) {
+			topics[k] = formatTime(t)
+		}
+	}
+	out := map[string]any{}
+	if len(fields) > 0 {
+		out["fields"] = fields
+	}
+	if len(topics) > 0 {
+		out["topics"] = topics
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// declinesChange sets the patch entry that stores d, when it differs from what p holds.
+func (e *Engine) declinesChange(p *store.Profile, d declineRecords, now time.Time, app map[string]any) {
+	next := d.build(e.catalog, now)
+	cur, stored := metadata(p, StoreAppMetadata)[declinesKey]
+	switch {
+	case next == nil && stored && cur != nil:
+		app[declinesKey] = nil
+	case next != nil && !jsonEqual(cur, next):
+		app[declinesKey] = next
+	}
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

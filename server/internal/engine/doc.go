@@ -1,0 +1,4 @@
+// Package engine holds the progressive-profiling rules: the field catalog, what is known, what to
+// ask next, how answers, declines and subscriptions are validated and turned into store patches.
+// It knows no transport (no gRPC, no HTTP) and never mutates the profiles it is given.
+package engine

@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/store"
+	"github.com/google/go-cmp/cmp"
+)
+
+const submitCatalog = `
+fields:
+  - {key: first_name, type: text, required: true, known_from: [given_name]}
+  - {key: title, type: text}
+  - {key: age, type: integer}
+  - {key: plan, type: text, store: app_metadata}
+  - {key: langs, type: multi_choice, options: [{value: go}, {value: rust}]}
+topics:
+  - {key: weekly-digest, contexts: [article]}
+`
+
+func TestSubmitPatches(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	stored := profile(nil,
+		map[string]any{"first_name": "Ada", "title": "CTO", "langs": []any{"go"}},
+		map[string]any{"plan": "pro"})
+	now := t0.Format(time.RFC3339)
+	tests := []struct {
+		name string
+		p    *store.Profile
+		s    Submission
+		want store.Patch
+	}{
+		{"empty submission writes nothing", stored, Submission{}, store.Patch{}},
+		{"same values write nothing", stored,
+			Submission{Values: map[string]any{"first_name": " Ada ", "langs": []any{"go"}}}, store.Patch{}},
+		{"only changing keys are written", stored,
+			Submission{Values: map[string]any{"first_name": "Ada", "title": "CEO"}},
+			store.Patch{UserMetadata: map[string]any{"title": "CEO"}}},
+		{"clearing with nil deletes a stored value", stored,
+			Submission{Values: map[string]any{"title": nil}},
+			store.Patch{UserMetadata: map[string]any{"title": nil}}},
+		{"clearing a required field with nil is allowed", stored,
+			Submission{Values: map[string]any{"first_name": nil}},
+			store.Patch{UserMetadata: map[string]any{"first_name": nil}}},
+		{"clearing what is not stored writes nothing", stored,
+			Submission{Values: map[string]any{"age": nil}}, store.Patch{}},
+		{"an empty optional string clears", stored,
+			Submission{Values: map[string]any{"title": "  "}},
+			store.Patch{UserMetadata: map[string]any{"title": nil}}},
+		{"an empty list clears a multi_choice", stored,
+			Submission{Values: map[string]any{"langs": []any{}}},
+			store.Patch{UserMetadata: map[string]any{"langs": nil}}},
+		{"services write app_metadata fields", stored,
+			Submission{Values: map[string]any{"plan": "free"}, AllowAppMetadata: true},
+			store.Patch{AppMetadata: map[string]any{"plan": "free"}}},
+		{"a decline is recorded in app_metadata", stored,
+			Submission{Declines: []string{"age"}, DeclineTopics: []string{"weekly-digest"}},
+			store.Patch{AppMetadata: map[string]any{declinesKey: map[string]any{
+				"fields": map[string]any{"age": now},
+				"topics": map[string]any{"weekly-digest": now},
+			}}}},
+		{"a nil profile is an empty one", nil,
+			Submission{Values: map[string]any{"title": "CEO"}},
+			store.Patch{UserMetadata: map[string]any{"title": "CEO"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.Submit(tt.p, tt.s)
+			if err != nil {
+				t.Fatalf("Submit: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("patch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSubmitDeclineRecords(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	earlier := t0.Add(-time.Hour).Format(time.RFC3339)
+	longAgo := t0.Add(-40 * 24 * time.Hour).Format(time.RFC3339)
+	now := t0.Format(time.RFC3339)
+	tests := []struct {
+		name string
+		app  map[string]any
+		s    Submission
+		want store.Patch
+	}{
+		{"declining again within the cooldown keeps the first time",
+			declined(map[string]any{"age": earlier}),
+			Submission{Declines: []string{"age"}}, store.Patch{}},
+		{"declining again after the cooldown starts a new one",
+			declined(map[string]any{"age": longAgo}),
+			Submission{Declines: []string{"age"}},
+			store.Patch{AppMetadata: map[string]any{declinesKey: map[string]any{"fields": map[string]any{"age": now}}}}},
+		{"submitting a declined field removes its decline record",
+			declined(map[string]any{"age": earlier, "title": earlier}),
+			Submission{Values: map[string]any{"age": 30.0}},
+			store.Patch{
+				UserMetadata: map[string]any{"age": 30.0},
+				AppMetadata:  map[string]any{declinesKey: map[string]any{"fields": map[string]any{"title": earlier}}},
+			}},
+		{"removing the last decline deletes the record",
+			declined(map[string]any{"age": earlier}),
+			Submission{Values: map[string]any{"age": 30.0}},
+			store.Patch{UserMetadata: map[string]any{"age": 30.0}, AppMetadata: map[string]any{declinesKey: nil}}},
+		{"expired and unknown declines are pruned when rewritten",
+			declined(map[string]any{"age": longAgo, "gone": earlier, "title": earlier}),
+			Submission{Declines: []string{"first_name"}},
+			store.Patch{AppMetadata: map[string]any{declinesKey: map[string]any{"fields": map[string]any{
+				"title": earlier, "first_name": now,
+			}}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.Submit(profile(nil, nil, tt.app), tt.s)
+			if err != nil {
+				t.Fatalf("Submit: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("patch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSubmitViolations(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	tests := []struct {
+		name string
+		p    *store.Profile
+		s    Submission
+		want []Violation
+	}{
+		{"key with a dot", nil, Submission{Values: map[string]any{"a.b": "x"}},
+			[]Violation{{"values.a.b", "field keys cannot contain '.' or '$'"}}},
+		{"key with a dollar", nil, Submission{Values: map[string]any{"$set": "x"}},
+			[]Violation{{"values.$set", "field keys cannot contain '.' or '$'"}}},
+		{"unknown key", nil, Submission{Values: map[string]any{"shoe_size": 42.0}},
+			[]Violation{{"values.shoe_size", "is not a field of the catalog"}}},
+		{"empty required string", nil, Submission{Values: map[string]any{"first_name": ""}},
+			[]Violation{{"values.first_name", "is required"}}},
+		{"declining and answering at once", nil,
+			Submission{Values: map[string]any{"age": 3.0}, Declines: []string{"age"}},
+			[]Violation{{"declined_fields[0]", `"age" cannot be both answered and declined`}}},
+		{"declining an unknown field", nil, Submission{Declines: []string{"nope"}},
+			[]Violation{{"declined_fields[0]", `"nope" is not a field of the catalog`}}},
+		{"declining an unknown topic", nil, Submission{DeclineTopics: []string{"nope"}},
+			[]Violation{{"declined_topics[0]", `"nope" is not a declared topic`}}},
+		{"all violations reported at once, sorted", nil, Submission{
+			Values: map[string]any{
+				"title": strings.Repeat("x", 501), "age": "old", "zzz": 1.0, "first_name": "Ada",
+			},
+			Declines:      []string{"title", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"},
+			DeclineTopics: []string{"x"},
+		}, []Violation{
+			{"declined_fields[0]", `"title" cannot be both answered and declined`},
+			{"declined_fields[1]", `"a" is not a field of the catalog`},
+			{"declined_fields[2]", `"b" is not a field of the catalog`},
+			{"declined_fields[3]", `"c" is not a field of the catalog`},
+			{"declined_fields[4]", `"d" is not a field of the catalog`},
+			{"declined_fields[5]", `"e" is not a field of the catalog`},
+			{"declined_fields[6]", `"f" is not a field of the catalog`},
+			{"declined_fields[7]", `"g" is not a field of the catalog`},
+			{"declined_fields[8]", `"h" is not a field of the catalog`},
+			{"declined_fields[9]", `"i" is not a field of the catalog`},
+			{"declined_fields[10]", `"j" is not a field of the catalog`},
+			{"declined_topics[0]", `"x" is not a declared topic`},
+			{"values.age", "must be an integer"},
+			{"values.title", "must be at most 500 characters long"},
+			{"values.zzz", "is not a field of the catalog"},
+		}},
+		{"metadata over 16 KiB", profile(nil, map[string]any{"big": strings.Repeat("x", 16300)}, nil),
+			Submission{Values: map[string]any{"title": strings.Repeat("y", 200)}},
+			[]Violation{{"values", "user_metadata would grow to 16521 bytes; it must stay under 16384"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.Submit(tt.p, tt.s)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Submit error = %v, want *ValidationError", err)
+			}
+			if diff := cmp.Diff(tt.want, ve.Violations); diff != "" {
+				t.Errorf("violations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSubmitAppMetadataFieldsAreForbiddenToEndUsers(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	_, err := e.Submit(profile(nil, nil, nil), Submission{
+		Values:   map[string]any{"plan": "free", "title": 12.0},
+		Declines: []string{"title", "plan"},
+	})
+	var fe *ForbiddenError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Submit error = %v, want *ForbiddenError", err)
+	}
+	if diff := cmp.Diff([]string{"declined_fields[1]", "values.plan"}, fe.Fields); diff != "" {
+		t.Errorf("forbidden fields (-want +got):\n%s", diff)
+	}
+}
+
+// TestSubmitPatchNeverAliasesProfile mutates every map of the patch and checks that the
+// profile did not change.
+func TestSubmitPatchNeverAliasesProfile(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	build := func() *store.Profile {
+		return profile(nil,
+			map[string]any{"langs": []any{"go"}, "subscribed": map[string]any{"x": map[string]any{"since": "2026-01-01T00:00:00Z"}}},
+			declined(map[string]any{"title": t0.Add(-time.Hour).Format(time.RFC3339)}))
+	}
+	p, pristine := build(), build()
+	patches := []store.Patch{}
+	for _, s := range []Submission{
+		{Values: map[string]any{"langs": []any{"rust", "go"}}, Declines: []string{"age"}},
+		{Values: map[string]any{"title": "CEO"}},
+	} {
+		patch, err := e.Submit(p, s)
+		if err != nil {
+			t.Fatalf("Submit: %v", err)
+		}
+		patches = append(patches, patch)
+	}
+	for _, c := range []SubscriptionChange{{Topic: "y", Subscribe: true}, {Topic: "x"}, {Topic: "weekly-digest", Subscribe: true}} {
+		patch, err := e.Subscribe(p, c)
+		if err != nil {
+			t.Fatalf("Subscribe: %v", err)
+		}
+		patches = append(patches, patch)
+	}
+	for _, patch := range patches {
+		scribble(patch.UserMetadata)
+		scribble(patch.AppMetadata)
+	}
+	for _, v := range e.Effective(p) {
+		scribble(map[string]any{"v": v.Value})
+	}
+	if diff := cmp.Diff(pristine, p); diff != "" {
+		t.Errorf("profile changed through a patch (-want +got):\n%s", diff)
+	}
+}
+
+// scribble overwrites every nested map and list it can reach.
+func scribble(m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			scribble(x)
+			x["scribbled"] = true
+		case []any:
+			for i := range x {
+				x[i] = "scribbled"
+			}
+		}
+		m[k] = "scribbled"
+	}
+}
