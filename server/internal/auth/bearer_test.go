@@ -1,0 +1,40 @@
+package auth_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/acme/progressive-profiling/server/internal/auth"
+	"google.golang.org/grpc/metadata"
+)
+
+func TestBearerToken(t *testing.T) {
+	tests := []struct {
+		name    string
+		md      metadata.MD
+		want    string
+		wantErr bool
+	}{
+		{"bearer token", metadata.Pairs("authorization", "Bearer abc.def.ghi"), "abc.def.ghi", false},
+		{"scheme is case-insensitive", metadata.Pairs("Authorization", "bearer abc.def.ghi"), "abc.def.ghi", false},
+		{"surrounding spaces are ignored", metadata.Pairs("authorization", "  Bearer   abc.def.ghi "), "abc.def.ghi", false},
+		{"no metadata", nil, "", true},
+		{"no authorization", metadata.Pairs("x-other", "1"), "", true},
+		{"basic credentials", metadata.Pairs("authorization", "Basic dXNlcjpwYXNz"), "", true},
+		{"bearer without token", metadata.Pairs("authorization", "Bearer "), "", true},
+		{"token without scheme", metadata.Pairs("authorization", "abc.def.ghi"), "", true},
+		{"token with a space", metadata.Pairs("authorization", "Bearer abc def"), "", true},
+		{"two authorization values", metadata.Pairs("authorization", "Bearer a", "authorization", "Bearer b"), "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := auth.BearerToken(tt.md)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("BearerToken: got (%q, %v), want (%q, error=%v)", got, err, tt.want, tt.wantErr)
+			}
+			if tt.wantErr && !errors.Is(err, auth.ErrUnauthenticated) {
+				t.Errorf("BearerToken error: got %v, want ErrUnauthenticated", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,136 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// logBuffer collects JSON log lines; background JWKS fetches may log concurrently.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// reasons returns the "reason" attribute of every record logged since the last call.
+func (b *logBuffer) reasons(t *testing.T) []string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for line := range strings.Lines(b.buf.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if r, ok := rec["reason"].(string); ok {
+			out = append(out, r)
+		}
+	}
+	b.buf.Reset()
+	return out
+}
+
+func debugLogger(b *logBuffer) func(*auth.Config) {
+	return func(c *auth.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
+
+func TestRejectionsAreLoggedWithTheirReasonAtDebug(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	logs := &logBuffer{}
+	v := newVerifier(t, config(iss, debugLogger(logs)))
+	if _, err := v.Verify(t.Context(), iss.UserToken(t, "auth0|alice")); err != nil {
+		t.Fatalf("valid token: %v", err)
+	}
+	logs.reasons(t)
+
+	want := map[string]string{
+		"malformed":           "malformed token",
+		"malformed segments":  "malformed token",
+		"raw JSON claims":     "malformed token",
+		"JSON-serialized JWS": "malformed token",
+		"alg none":            "signing algorithm not allowed",
+		"HS256 with the public key PEM as secret": "signing algorithm not allowed",
+		"HS256 with the public key DER as secret": "signing algorithm not allowed",
+		"RS384 with the tenant key":               "signing algorithm not allowed",
+		"PS256 with the tenant key":               "signing algorithm not allowed",
+		"ES256 reusing the known kid":             "signing algorithm not allowed",
+		"other key reusing the known kid":         "bad signature",
+		"unknown kid":                             "unknown signing key id (JWKS refresh throttled)",
+		"missing kid":                             "missing kid",
+		"tampered payload":                        "bad signature",
+		"expired":                                 "token expired",
+		"not yet valid":                           "token not yet valid",
+		"issued in the future":                    "token issued in the future",
+		"wrong issuer":                            "wrong issuer",
+		"issuer without trailing slash":           "wrong issuer",
+		"wrong audience":                          "wrong audience",
+		"audience array without ours":             "wrong audience",
+		"missing audience":                        "wrong audience",
+		"missing sub":                             "missing required claim",
+		"empty sub":                               "empty sub claim",
+		"missing exp":                             "missing required claim",
+	}
+	for _, c := range iss.InvalidTokens(t, "auth0|alice") {
+		t.Run(c.Name, func(t *testing.T) {
+			_, _ = v.Verify(t.Context(), c.Token)
+			got := logs.reasons(t)
+			if len(got) != 1 || got[0] != want[c.Name] {
+				t.Errorf("logged reasons: got %q, want [%q]", got, want[c.Name])
+			}
+		})
+	}
+}
+
+func TestLogsNeverContainTokens(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	logs := &logBuffer{}
+	v := newVerifier(t, config(iss, debugLogger(logs)))
+	intercept := auth.UnaryServerInterceptor(v, nil)
+	noop := func(_ context.Context, _ any) (any, error) { return nil, nil }
+
+	tokens := []string{iss.UserToken(t, "auth0|alice"), "Basic c2VjcmV0OnBhc3N3b3Jk"}
+	for _, c := range iss.InvalidTokens(t, "auth0|alice") {
+		tokens = append(tokens, c.Token)
+	}
+	for _, tok := range tokens {
+		_, _ = v.Verify(t.Context(), tok)
+		ctx := metadata.NewIncomingContext(t.Context(), metadata.Pairs("authorization", "Bearer "+tok))
+		_, _ = intercept(ctx, nil, &grpc.UnaryServerInfo{FullMethod: "/x/Y"}, noop)
+	}
+
+	out := logs.String()
+	if !strings.Contains(out, "reason") {
+		t.Fatalf("logs hold no rejection reason; the test would prove nothing:\n%s", out)
+	}
+	for _, tok := range tokens {
+		for _, part := range strings.FieldsFunc(tok, func(r rune) bool { return r == '.' || r == ' ' }) {
+			if len(part) >= 8 && strings.Contains(out, part) {
+				t.Errorf("logs contain part %q of a token", part)
+			}
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+)
+
+// ErrUnauthenticated is returned (wrapped with an internal reason meant for logs only) for a
+// missing, malformed, unverifiable or invalid token. Callers must only be told the generic fact.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// maxTokenBytes bounds the size of a token we are willing to parse.
+const maxTokenBytes = 16 << 10
+
+// Verifier checks Auth0 RS256 access tokens against the tenant's JWKS. It is safe for
+// concurrent use.
+type Verifier struct {
+	cfg   Config
+	keys  *keySet
+	cache *tokenCache
+}
+
+// NewVerifier returns a Verifier for cfg. It starts fetching the JWKS in the background but does
+// not wait for it: an unreachable tenant at start-up is retried when tokens arrive, at most
+// once per cfg.MinRefreshInterval. ctx bounds those background fetches; cancel it on shutdown.
+func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	v := &Verifier{cfg: cfg, keys: newKeySet(ctx, cfg), cache: newTokenCache()}
+	v.keys.prefetch()
+	return v, nil
+}
+
+// Verify checks rawToken and returns its principal. Any failure returns an error wrapping
+// ErrUnauthenticated; the reason is logged at debug level, without the token.
+func (v *Verifier) Verify(ctx context.Context, rawToken string) (*Principal, error) {
+	p, err := v.verify(ctx, rawToken)
+	if err != nil {
+		v.cfg.Logger.DebugContext(ctx, "auth: access token rejected", "reason", err.Error())
+		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+	}
+	return p.clone(), nil
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string) (*Principal, error) {
+	switch {
+	case raw == "":
+		return nil, errors.New("no token")
+	case len(raw) > maxTokenBytes:
+		return nil, errors.New("token too large")
+	}
+	now := v.cfg.Now()
+	if p, ok := v.cache.get(raw, now); ok {
+		return p, nil
+	}
+	kp := &keyProvider{keys: v.keys}
+	tok, err := jwt.ParseString(raw,
+		jwt.WithContext(ctx),
+		jwt.WithKeyProvider(kp),
+		jwt.WithValidate(true),
+		jwt.WithClock(jwt.ClockFunc(v.cfg.Now)),
+		jwt.WithAcceptableSkew(v.cfg.Skew),
+		jwt.WithIssuer(v.cfg.Issuer),
+		jwt.WithAudience(v.cfg.Audience),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithRequiredClaim(jwt.SubjectKey),
+	)
+	if err != nil {
+		return nil, rejection(err, kp.err)
+	}
+	p, err := principalOf(tok)
+	if err != nil {
+		return nil, err
+	}
+	exp, _ := tok.Expiration()
+	v.cache.add(raw, p, earliest(exp.Add(v.cfg.Skew), now.Add(tokenCacheMaxAge)))
+	return p, nil
+}
+
+// principalOf reads the subject and scopes of a verified token.
+func principalOf(tok jwt.Token) (*Principal, error) {
+	sub, _ := tok.Subject()
+	if sub == "" {
+		return nil, errors.New("empty sub claim")
+	}
+	var scope, permissions any
+	_ = tok.Get("scope", &scope)
+	_ = tok.Get("permissions", &permissions)
+	return newPrincipal(sub, scope, permissions), nil
+}
+
+// rejection turns a jwx error into a short, fixed reason safe to log: jwx messages may quote
+// header or claim values, and nothing from the token goes to the logs.
+func rejection(err, keyErr error) error {
+	if keyErr != nil {
+		return keyErr
+	}
+	for _, r := range []struct {
+		target error
+		reason string
+	}{
+		{jwt.TokenExpiredError(), "token expired"},
+		{jwt.TokenNotYetValidError(), "token not yet valid"},
+		{jwt.InvalidIssuedAtError(), "token issued in the future"},
+		{jwt.InvalidIssuerError(), "wrong issuer"},
+		{jwt.InvalidAudienceError(), "wrong audience"},
+		{jwt.MissingRequiredClaimError(), "missing required claim"},
+		{jwt.ValidateError(), "invalid claims"},
+		{jws.VerificationError(), "bad signature"},
+		{context.Canceled, "request canceled"},
+		{context.DeadlineExceeded, "request deadline exceeded"},
+	} {
+		if errors.Is(err, r.target) {
+			return errors.New(r.reason)
+		}
+	}
+	return errors.New("malformed token")
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// keyProvider hands jwx the tenant key named by the token's kid, for RS256 only. Whatever alg
+// the header claims, verification runs as RS256 with an RSA public key, and any other alg is
+// refused before that.
+type keyProvider struct {
+	keys *keySet
+	err  error // first reason a key was refused, for logs
+}
+
+func (kp *keyProvider) FetchKeys(ctx context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
+	if err := kp.fetch(ctx, sink, sig); err != nil {
+		if kp.err == nil {
+			kp.err = err
+		}
+		return err
+	}
+	return nil
+}
+
+func (kp *keyProvider) fetch(ctx context.Context, sink jws.KeySink, sig *jws.Signature) error {
+	hdr := sig.ProtectedHeaders()
+	if hdr == nil {
+		return errors.New("no protected header")
+	}
+	if alg, ok := hdr.Algorithm(); !ok || alg.String() != jwa.RS256().String() {
+		return errors.New("signing algorithm not allowed")
+	}
+	kid, ok := hdr.KeyID()
+	if !ok || kid == "" {
+		return errors.New("missing kid")
+	}
+	key, err := kp.keys.key(ctx, kid)
+	if err != nil {
+		return err
+	}
+	sink.Key(jwa.RS256(), key)
+	return nil
+}

@@ -1,0 +1,174 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestVerifyReturnsPrincipalOfValidToken(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	v := newVerifier(t, config(iss))
+	clientID := "abc123"
+
+	tests := []struct {
+		name   string
+		claims map[string]any
+		want   *auth.Principal
+	}{
+		{
+			name:   "end user without scopes",
+			claims: map[string]any{"sub": "auth0|alice"},
+			want:   &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}},
+		},
+		{
+			name:   "scope claim is split on spaces",
+			claims: map[string]any{"sub": "auth0|alice", "scope": "openid  profile read:profiles"},
+			want: &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{
+				"openid": true, "profile": true, "read:profiles": true,
+			}},
+		},
+		{
+			name:   "permissions array adds to scope",
+			claims: map[string]any{"sub": clientID + "@clients", "scope": "read:profiles", "permissions": []string{"write:profiles"}},
+			want: &auth.Principal{Subject: clientID + "@clients", Service: true, Scopes: map[string]bool{
+				"read:profiles": true, "write:profiles": true,
+			}},
+		},
+		{
+			name:   "permissions alone",
+			claims: map[string]any{"sub": clientID + "@clients", "permissions": []string{"read:profiles"}},
+			want:   &auth.Principal{Subject: clientID + "@clients", Service: true, Scopes: map[string]bool{"read:profiles": true}},
+		},
+		{
+			name:   "user id ending in @clients is not a service",
+			claims: map[string]any{"sub": "samlp|corp|bob@clients"},
+			want:   &auth.Principal{Subject: "samlp|corp|bob@clients", Scopes: map[string]bool{}},
+		},
+		{
+			name:   "audience array containing ours",
+			claims: map[string]any{"sub": "auth0|alice", "aud": []string{authtest.Audience, iss.Issuer() + "userinfo"}},
+			want:   &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}},
+		},
+		{
+			name:   "expired within the allowed skew",
+			claims: map[string]any{"sub": "auth0|alice", "exp": time.Now().Add(-5 * time.Second)},
+			want:   &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := v.Verify(t.Context(), iss.Token(t, tt.claims))
+			if err != nil {
+				t.Fatalf("Verify: got error %v, want none", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("principal mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestVerifyRejectsInvalidTokens(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	v := newVerifier(t, config(iss))
+	if _, err := v.Verify(t.Context(), iss.UserToken(t, "auth0|alice")); err != nil {
+		t.Fatalf("valid token: got error %v, want none", err)
+	}
+	cases := append([]authtest.NamedToken{{Name: "no token", Token: ""}}, iss.InvalidTokens(t, "auth0|alice")...)
+
+	mustCover := []string{
+		"no token", "malformed", "alg none", "HS256 with the public key PEM as secret",
+		"other key reusing the known kid", "expired", "not yet valid", "wrong issuer",
+		"wrong audience", "missing sub", "RS384 with the tenant key", "ES256 reusing the known kid",
+	}
+	for _, name := range mustCover {
+		if !slices.ContainsFunc(cases, func(c authtest.NamedToken) bool { return c.Name == name }) {
+			t.Errorf("invalid token %q is not covered", name)
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			p, err := v.Verify(t.Context(), c.Token)
+			if !errors.Is(err, auth.ErrUnauthenticated) {
+				t.Errorf("Verify: got (%v, %v), want ErrUnauthenticated", p, err)
+			}
+			if got, want := auth.Code(err).String(), "Unauthenticated"; got != want {
+				t.Errorf("Code: got %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestVerifyReturnsACopyOfCachedPrincipal(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	v := newVerifier(t, config(iss))
+	tok := iss.Token(t, map[string]any{"sub": "auth0|alice", "scope": "read:profiles"})
+
+	first, err := v.Verify(t.Context(), tok)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	first.Scopes["write:profiles"] = true
+	first.Subject = "auth0|mallory"
+	second, err := v.Verify(t.Context(), tok)
+	if err != nil {
+		t.Fatalf("Verify again: %v", err)
+	}
+	want := &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{"read:profiles": true}}
+	if diff := cmp.Diff(want, second); diff != "" {
+		t.Errorf("second principal (-want +got):\n%s", diff)
+	}
+}
+
+func TestVerifyRejectsCachedTokenOnceExpired(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	clock := newFakeClock()
+	v := newVerifier(t, config(iss, withClock(clock)))
+	tok := iss.Token(t, map[string]any{"sub": "auth0|alice", "exp": clock.Now().Add(time.Minute)})
+
+	if _, err := v.Verify(t.Context(), tok); err != nil {
+		t.Fatalf("Verify before expiry: %v", err)
+	}
+	clock.Advance(time.Minute + auth.DefaultSkew + time.Second)
+	if _, err := v.Verify(t.Context(), tok); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("Verify after expiry: got %v, want ErrUnauthenticated", err)
+	}
+}
+
+func TestVerifyHonoursCanceledContextWhileKeysLoad(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	iss.SetDown(true)
+	v := newVerifier(t, config(iss))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := v.Verify(ctx, iss.UserToken(t, "auth0|alice")); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("Verify: got %v, want ErrUnauthenticated", err)
+	}
+}
+
+func TestNewVerifierRejectsBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  auth.Config
+	}{
+		{"missing issuer", auth.Config{Audience: "api"}},
+		{"missing audience", auth.Config{Issuer: "https://acme.eu.auth0.com/"}},
+		{"plain http to a remote host", auth.Config{Issuer: "http://acme.eu.auth0.com/", Audience: "api"}},
+		{"relative JWKS URL", auth.Config{Issuer: "https://acme.eu.auth0.com/", Audience: "api", JWKSURL: "/jwks.json"}},
+		{"negative skew", auth.Config{Issuer: "https://acme.eu.auth0.com/", Audience: "api", Skew: -time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v, err := auth.NewVerifier(t.Context(), tt.cfg); err == nil {
+				t.Errorf("NewVerifier: got %v, want an error", v)
+			}
+		})
+	}
+}
