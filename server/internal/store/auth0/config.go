@@ -1,0 +1,157 @@
+package auth0
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults applied by New to zero Config fields. The limiter defaults follow Auth0's
+// self-service plans: reading users 500 a minute with a burst of 40, writing 200 a minute with a
+// burst of 20. Other clients of the same tenant share those budgets, so deployments with several
+// replicas or other Management API users should configure less.
+const (
+	DefaultCacheSize       = 10000
+	DefaultCacheTTL        = 30 * time.Second
+	DefaultReadsPerSecond  = 500.0 / 60
+	DefaultReadBurst       = 40
+	DefaultWritesPerSecond = 200.0 / 60
+	DefaultWriteBurst      = 20
+	DefaultAttemptTimeout  = 5 * time.Second
+)
+
+// Config configures the Auth0 store.
+type Config struct {
+	// Domain is the tenant domain, "acme.eu.auth0.com" (reached over https), or, for loopback
+	// hosts only, a full "http://127.0.0.1:PORT" URL (a local Management API look-alike).
+	Domain string
+	// ClientID and ClientSecret are the client credentials of a machine-to-machine application
+	// allowed to read:users and update:users on the Management API.
+	ClientID, ClientSecret string
+
+	// CacheSize bounds the number of cached profiles; CacheTTL bounds their age.
+	CacheSize int
+	CacheTTL  time.Duration
+
+	// RequestsPerSecond and Burst size the client-side limiter of reads (GET user).
+	RequestsPerSecond float64
+	Burst             int
+	// WritesPerSecond and WriteBurst size the client-side limiter of writes (PATCH user).
+	WritesPerSecond float64
+	WriteBurst      int
+
+	// AttemptTimeout bounds each upstream attempt, token fetches included; the caller's
+	// deadline, when shorter, bounds it too.
+	AttemptTimeout time.Duration
+
+	// Logger receives warnings about upstream failures; nil discards them.
+	Logger *slog.Logger
+	// HTTPClient, when set, supplies the transport used for Auth0 (tests); its Timeout is ignored.
+	HTTPClient *http.Client
+}
+
+// Validate reports missing or inconsistent settings, naming the environment variable (or, for
+// settings without one, the Config field) at fault. It never includes the secret.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := c.baseURL(); err != nil {
+		errs = append(errs, err)
+	}
+	if strings.TrimSpace(c.ClientID) == "" {
+		errs = append(errs, errors.New("AUTH0_CLIENT_ID: required"))
+	}
+	if c.ClientSecret == "" {
+		errs = append(errs, errors.New("AUTH0_CLIENT_SECRET: required"))
+	}
+	for _, n := range []struct {
+		name string
+		neg  bool
+	}{
+		{"CacheSize", c.CacheSize < 0},
+		{"CacheTTL", c.CacheTTL < 0},
+		{"RequestsPerSecond", c.RequestsPerSecond < 0},
+		{"Burst", c.Burst < 0},
+		{"WritesPerSecond", c.WritesPerSecond < 0},
+		{"WriteBurst", c.WriteBurst < 0},
+		{"AttemptTimeout", c.AttemptTimeout < 0},
+	} {
+		if n.neg {
+			errs = append(errs, fmt.Errorf("auth0 store: %s must not be negative", n.name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// baseURL returns the tenant's base URL (scheme and host only) from Domain.
+func (c Config) baseURL() (*url.URL, error) {
+	d := strings.TrimSpace(c.Domain)
+	if d == "" {
+		return nil, errors.New("AUTH0_DOMAIN: required")
+	}
+	raw := d
+	if !strings.Contains(d, "://") {
+		if strings.ContainsAny(d, "/?#@") {
+			return nil, fmt.Errorf("AUTH0_DOMAIN: %q must be a bare domain such as acme.eu.auth0.com, without a path", d)
+		}
+		raw = "https://" + d
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH0_DOMAIN: %q is not a domain or URL", d)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("AUTH0_DOMAIN: %q must be a domain or scheme://host[:port], without a path", d)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("AUTH0_DOMAIN: http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %q", u.Hostname())
+		}
+	default:
+		return nil, fmt.Errorf("AUTH0_DOMAIN: scheme %q is not https (or http for loopback hosts)", u.Scheme)
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// withDefaults returns c with zero settings replaced by the defaults.
+func (c Config) withDefaults() Config {
+	if c.CacheSize == 0 {
+		c.CacheSize = DefaultCacheSize
+	}
+	if c.CacheTTL == 0 {
+		c.CacheTTL = DefaultCacheTTL
+	}
+	if c.RequestsPerSecond == 0 {
+		c.RequestsPerSecond = DefaultReadsPerSecond
+	}
+	if c.Burst == 0 {
+		c.Burst = DefaultReadBurst
+	}
+	if c.WritesPerSecond == 0 {
+		c.WritesPerSecond = DefaultWritesPerSecond
+	}
+	if c.WriteBurst == 0 {
+		c.WriteBurst = DefaultWriteBurst
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
