@@ -1,0 +1,223 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/engine"
+	"github.com/acme/progressive-profiling/server/internal/store"
+)
+
+// maxUserIDLength bounds user ids; Auth0 ids are far shorter.
+const maxUserIDLength = 512
+
+// Service serves profile.v1.ProfileService over an engine and a store.
+type Service struct {
+	profilev1.UnimplementedProfileServiceServer
+	engine *engine.Engine
+	store  store.Store
+	logger *slog.Logger
+}
+
+// New returns the service. The logger receives internal causes of failures; callers only ever
+// see the mapped status.
+func New(e *engine.Engine, s store.Store, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{engine: e, store: s, logger: logger}
+}
+
+// GetMissingFields returns the next prompt for a user.
+func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissingFieldsRequest) (*profilev1.GetMissingFieldsResponse, error) {
+	userID, principal, err := s.target(ctx, req.GetUserId(), auth.Read)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), IncludeAppMetadata: mayWriteApp(principal)}
+	if err := s.engine.CheckPromptRequest(preq); err != nil {
+		return nil, s.status(ctx, err)
+	}
+	p, err := s.store.Get(ctx, userID)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	prompt, err := s.engine.Prompt(p, preq)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	return &profilev1.GetMissingFieldsResponse{Prompt: promptToProto(prompt, req.GetLocale())}, nil
+}
+
+// SubmitFields validates and stores answers and declines, then returns the next prompt.
+func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsRequest) (*profilev1.SubmitFieldsResponse, error) {
+	userID, principal, err := s.target(ctx, req.GetUserId(), auth.Write)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), IncludeAppMetadata: mayWriteApp(principal)}
+	if err := s.engine.CheckPromptRequest(preq); err != nil {
+		return nil, s.status(ctx, err)
+	}
+	sub := engine.Submission{
+		Values:           structToMap(req.GetValues()),
+		Declines:         req.GetDeclinedFields(),
+		DeclineTopics:    req.GetDeclinedTopics(),
+		AllowAppMetadata: mayWriteApp(principal),
+	}
+	var changed []string
+	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
+		patch, err := s.engine.Submit(current, sub)
+		changed = changedFields(patch, sub)
+		return patch, err
+	})
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	prompt, err := s.engine.Prompt(p, preq)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	return &profilev1.SubmitFieldsResponse{Prompt: promptToProto(prompt, req.GetLocale()), ChangedFields: changed}, nil
+}
+
+// MarkSubscribed subscribes a user to a topic or unsubscribes them.
+func (s *Service) MarkSubscribed(ctx context.Context, req *profilev1.MarkSubscribedRequest) (*profilev1.MarkSubscribedResponse, error) {
+	userID, _, err := s.target(ctx, req.GetUserId(), auth.Write)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	change := engine.SubscriptionChange{Topic: req.GetTopic(), Subscribe: req.GetSubscribed(), Source: req.GetSource()}
+	if err := s.engine.CheckSubscriptionChange(change); err != nil {
+		return nil, s.status(ctx, err)
+	}
+	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
+		return s.engine.Subscribe(current, change)
+	})
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	return &profilev1.MarkSubscribedResponse{Subscriptions: subscriptionsToProto(s.engine.Subscriptions(p))}, nil
+}
+
+// GetProfile returns the effective values of the catalog's fields for a user.
+func (s *Service) GetProfile(ctx context.Context, req *profilev1.GetProfileRequest) (*profilev1.GetProfileResponse, error) {
+	userID, _, err := s.target(ctx, req.GetUserId(), auth.Read)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	p, err := s.store.Get(ctx, userID)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	values := s.engine.Effective(p)
+	out := &profilev1.GetProfileResponse{
+		Values:        make([]*profilev1.FieldValue, 0, len(values)),
+		Subscriptions: subscriptionsToProto(s.engine.Subscriptions(p)),
+	}
+	for _, v := range values {
+		pv, err := structpb.NewValue(v.Value)
+		if err != nil {
+			// A stored value that is not JSON-shaped cannot be returned faithfully; skip it
+			// rather than fail the whole read, and say so in the logs.
+			s.logger.WarnContext(ctx, "stored value is not representable as JSON", "field", v.Field.Key)
+			continue
+		}
+		out.Values = append(out.Values, &profilev1.FieldValue{
+			Key:       v.Field.Key,
+			Value:     pv,
+			Source:    sourceToProto(v.Source),
+			Attribute: v.Attribute,
+		})
+	}
+	return out, nil
+}
+
+// ListFields returns the catalog.
+func (s *Service) ListFields(ctx context.Context, req *profilev1.ListFieldsRequest) (*profilev1.ListFieldsResponse, error) {
+	c := s.engine.Catalog()
+	out := &profilev1.ListFieldsResponse{DefaultMaxFields: int32(c.DefaultMaxFields)}
+	for _, f := range c.Fields {
+		out.Fields = append(out.Fields, fieldToProto(f, req.GetLocale()))
+	}
+	for _, t := range c.Topics {
+		out.Topics = append(out.Topics, topicToProto(t, req.GetLocale()))
+	}
+	return out, nil
+}
+
+// target checks the user id and that the caller may act on that user, and returns the user id
+// to use ("me" resolved) with the caller's principal (nil when caller auth is off).
+func (s *Service) target(ctx context.Context, userID string, access auth.Access) (string, *auth.Principal, error) {
+	if v := checkUserID(userID); v != nil {
+		return "", nil, &engine.ValidationError{Violations: []engine.Violation{*v}}
+	}
+	principal, _ := auth.PrincipalFrom(ctx)
+	resolved, err := auth.Authorize(principal, userID, access)
+	if err != nil {
+		return "", nil, err
+	}
+	return resolved, principal, nil
+}
+
+func checkUserID(id string) *engine.Violation {
+	switch {
+	case id == "":
+		return &engine.Violation{Field: "user_id", Description: "must not be empty"}
+	case len(id) > maxUserIDLength:
+		return &engine.Violation{Field: "user_id", Description: "must be at most 512 bytes"}
+	case !utf8.ValidString(id):
+		return &engine.Violation{Field: "user_id", Description: "must be valid UTF-8"}
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return &engine.Violation{Field: "user_id", Description: "must not contain control characters"}
+		}
+	}
+	return nil
+}
+
+// mayWriteApp reports whether the caller may write app_metadata fields: services, and every
+// caller when auth is off (the server then only serves trusted loopback callers).
+func mayWriteApp(p *auth.Principal) bool { return p == nil || p.Service }
+
+func structToMap(s *structpb.Struct) map[string]any {
+	if s == nil || len(s.GetFields()) == 0 {
+		return nil
+	}
+	return s.AsMap()
+}
+
+// changedFields lists the submitted keys the patch changes, sorted.
+func changedFields(patch store.Patch, sub engine.Submission) []string {
+	var out []string
+	for k := range sub.Values {
+		if _, ok := patch.UserMetadata[k]; ok {
+			out = append(out, k)
+		} else if _, ok := patch.AppMetadata[k]; ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func subscriptionsToProto(subs map[string]engine.Subscription) []*profilev1.Subscription {
+	out := make([]*profilev1.Subscription, 0, len(subs))
+	for topic, sub := range subs {
+		ps := &profilev1.Subscription{Topic: topic, Source: sub.Source}
+		if !sub.Since.IsZero() {
+			ps.Since = timestamppb.New(sub.Since)
+		}
+		out = append(out, ps)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
+	return out
+}

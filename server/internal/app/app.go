@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+	"github.com/acme/progressive-profiling/server/internal/api"
+	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/config"
+	"github.com/acme/progressive-profiling/server/internal/engine"
+	"github.com/acme/progressive-profiling/server/internal/store"
+	"github.com/acme/progressive-profiling/server/internal/store/auth0"
+	"github.com/acme/progressive-profiling/server/internal/store/embedded"
+)
+
+// Server is the assembled service, ready to serve on listeners.
+type Server struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	store    store.Store
+	engine   *engine.Engine
+	verifier *auth.Verifier
+	grpc     *grpc.Server
+	health   *health.Server
+	// svc is the service and chain the interceptors every call goes through.
+	svc   profilev1.ProfileServiceServer
+	chain grpc.UnaryServerInterceptor
+
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+}
+
+// Options are the dependencies a test may inject; zero values mean the defaults.
+type Options struct {
+	// Store replaces the store chosen by the configuration.
+	Store store.Store
+	// Now replaces the clock.
+	Now func() time.Time
+}
+
+// New builds the service from the configuration: it loads the catalog, opens the store and
+// builds the gRPC server. It does not listen; see Serve.
+func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	catalog := engine.DefaultCatalog()
+	if cfg.CatalogPath != "" {
+		c, err := engine.LoadCatalog(cfg.CatalogPath)
+		if err != nil {
+			return nil, fmt.Errorf("PROFILE_CATALOG: %w", err)
+		}
+		catalog = c
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{cfg: cfg, logger: logger, engine: engine.New(catalog, opts.Now), cancel: cancel, store: opts.Store}
+	if s.store == nil {
+		st, err := openStore(ctx, cfg, logger)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		s.store = st
+	}
+	if cfg.AuthEnabled() {
+		v, err := auth.NewVerifier(ctx, auth.Config{Issuer: cfg.Issuer(), Audience: cfg.Auth0Audience, Logger: logger})
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("AUTH0_AUDIENCE: %w", err)
+		}
+		s.verifier = v
+	}
+	s.health = health.NewServer()
+	s.svc = api.New(s.engine, s.store, logger)
+	s.chain = s.interceptors()
+	s.grpc = s.newGRPCServer(s.svc)
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, error) {
+	switch cfg.Store {
+	case config.StoreAuth0:
+		st, err := auth0.New(ctx, auth0.Config{
+			Domain:            cfg.Auth0Domain,
+			ClientID:          cfg.Auth0ClientID,
+			ClientSecret:      cfg.Auth0ClientSecret,
+			RequestsPerSecond: cfg.Auth0ReadsPerSecond,
+			Burst:             cfg.Auth0ReadBurst,
+			WritesPerSecond:   cfg.Auth0WritesPerSecond,
+			WriteBurst:        cfg.Auth0WriteBurst,
+			Logger:            logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("auth0 store: %w", err)
+		}
+		return st, nil
+	default:
+		st, err := embedded.Open(embedded.Options{Dir: cfg.DataDir, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("PROFILE_DATA_DIR: %w", err)
+		}
+		return st, nil
+	}
+}
+
+// Serve serves gRPC on grpcLis and REST, health and docs on httpLis until ctx is done, then
+// shuts both down gracefully within the configured timeout. The gateway calls the service
+// in-process through the same interceptor chain as the gRPC server, so every check also runs
+// for REST calls.
+func (s *Server) Serve(ctx context.Context, grpcLis, httpLis net.Listener) error {
+	gw, err := s.newGateway(ctx)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           s.httpHandler(gw),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.health.SetServingStatus(profilev1.ProfileService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := s.grpc.Serve(grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			return fmt.Errorf("grpc: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := httpSrv.Serve(httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		s.shutdown(httpSrv)
+		return nil
+	})
+	return g.Wait()
+}
+
+// shutdown stops taking new work, lets calls in flight finish within the timeout, then stops.
+func (s *Server) shutdown(httpSrv *http.Server) {
+	s.health.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(ctx); err != nil {
+		s.logger.Warn("http shutdown timed out; closing connections", "error", err)
+		_ = httpSrv.Close()
+	}
+	stopped := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		s.logger.Warn("grpc graceful stop timed out; stopping")
+		s.grpc.Stop()
+		<-stopped
+	}
+}
+
+// Close releases the store and background work. Call it after Serve returns.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.cancel()
+		if s.store != nil {
+			err = s.store.Close()
+		}
+	})
+	return err
+}

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/acme/progressive-profiling/gen/openapi"
+	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+	"github.com/acme/progressive-profiling/server/internal/auth"
+)
+
+// newGateway returns the REST facade of the service: grpc-gateway calling the service
+// in-process through the interceptor chain (see gatewayServer).
+func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		// User ids may hold "/": route on the escaped path and unescape every path parameter
+		// but %2F, which gatewayServer turns back into "/" (see unslash).
+		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptSlash),
+		runtime.WithErrorHandler(httpErrorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.SetQueryParameterParser(&strictQueryParser{}),
+	)
+	if err := profilev1.RegisterProfileServiceHandlerServer(ctx, mux, newGatewayServer(s.svc, s.chain)); err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+// httpHandler routes health, docs and the gateway, with CORS and body limits.
+func (s *Server) httpHandler(gateway http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writePlain(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		resp, err := s.health.Check(r.Context(), &healthpb.HealthCheckRequest{})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			writePlain(w, http.StatusServiceUnavailable, "not ready")
+			return
+		}
+		writePlain(w, http.StatusOK, "ready")
+	})
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.Document)
+	})
+	api := limitBody(s.cfg.MaxBodyBytes, gateway)
+	// The API bypasses ServeMux, which would redirect paths such as /v1/users//fields (an empty
+	// user id) instead of letting the service reject them.
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	if len(s.cfg.CORSOrigins) > 0 {
+		h = auth.CORS(s.cfg.CORSOrigins)(h)
+	}
+	return h
+}
+
+func writePlain(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, body+"\n")
+}
+
+// limitBody rejects request bodies over max bytes with 413 and a google.rpc.Status body,
+// before the gateway decodes anything.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			writeStatus(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, fmt.Sprintf("request body is larger than %d bytes", max))
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+		if err != nil {
+			writeStatus(w, http.StatusBadRequest, codes.InvalidArgument, "could not read the request body")
+			return
+		}
+		if int64(len(body)) > max {
+			writeStatus(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, fmt.Sprintf("request body is larger than %d bytes", max))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeStatus(w http.ResponseWriter, httpCode int, code codes.Code, msg string) {
+	body, _ := protojson.Marshal(status.New(code, msg).Proto())
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(httpCode)
+	_, _ = w.Write(body)
+}
+
+// httpErrorHandler is grpc-gateway's error handler plus the HTTP headers clients expect:
+// Retry-After when the status carries google.rpc.RetryInfo, and (through
+// auth.GatewayErrorHandler) a Bearer challenge in WWW-Authenticate on 401.
+var httpErrorHandler = auth.GatewayErrorHandler("profile", func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	st := status.Convert(err)
+	var hs *runtime.HTTPStatusError
+	if errors.As(err, &hs) {
+		st = status.Convert(hs.Err)
+	}
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			secs := int64(ri.GetRetryDelay().AsDuration().Seconds() + 0.999)
+			w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+		}
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+})
+
+// routingErrorHandler answers 405 (not grpc-gateway's 501) to a known path with the wrong method.
+func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	if httpStatus == http.StatusMethodNotAllowed {
+		httpErrorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{
+			HTTPStatus: httpStatus,
+			Err:        status.Error(codes.Unimplemented, "method not allowed on this path"),
+		})
+		return
+	}
+	runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
+}

@@ -1,0 +1,270 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Store backends.
+const (
+	StoreEmbedded = "embedded"
+	StoreAuth0    = "auth0"
+)
+
+// Config is the whole configuration of the server.
+type Config struct {
+	GRPCAddr    string // PROFILE_GRPC_ADDR
+	HTTPAddr    string // PROFILE_HTTP_ADDR
+	Store       string // PROFILE_STORE
+	DataDir     string // PROFILE_DATA_DIR
+	CatalogPath string // PROFILE_CATALOG
+	CORSOrigins []string
+
+	Auth0Domain       string // AUTH0_DOMAIN
+	Auth0ClientID     string // AUTH0_CLIENT_ID
+	Auth0ClientSecret string // AUTH0_CLIENT_SECRET
+	Auth0Audience     string // AUTH0_AUDIENCE
+	Auth0Issuer       string // AUTH0_ISSUER
+
+	// Auth0ReadsPerSecond, Auth0ReadBurst, Auth0WritesPerSecond and Auth0WriteBurst size the
+	// client-side limiters on Management API reads (GET) and writes (PATCH) to the tenant's
+	// plan, divided by the number of replicas.
+	Auth0ReadsPerSecond  float64
+	Auth0ReadBurst       int
+	Auth0WritesPerSecond float64
+	Auth0WriteBurst      int
+
+	// InsecureNoAuth allows serving non-loopback addresses without caller authentication.
+	InsecureNoAuth bool
+
+	LogLevel        string
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+}
+
+// variable binds a flag to its environment variable.
+type variable struct {
+	flag, env, usage string
+	def              string
+	set              func(string) error
+}
+
+// Parse fills a Config from command-line arguments, falling back on the environment (getenv)
+// and then on defaults, and validates it. Flags win over the environment.
+func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
+	var c Config
+	vars := c.variables()
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	values := make(map[string]*string, len(vars))
+	for _, v := range vars {
+		def := v.def
+		if e := getenv(v.env); e != "" {
+			def = e
+		}
+		values[v.flag] = fs.String(v.flag, def, fmt.Sprintf("%s (env %s)", v.usage, v.env))
+	}
+	insecure := fs.Bool("insecure-no-auth", false, "serve non-loopback addresses without caller authentication (env PROFILE_INSECURE_NO_AUTH=true); never in production")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, v := range vars {
+		if err := v.set(*values[v.flag]); err != nil {
+			return c, fmt.Errorf("%s (--%s): %w", v.env, v.flag, err)
+		}
+	}
+	c.InsecureNoAuth = *insecure
+	if e := getenv("PROFILE_INSECURE_NO_AUTH"); e != "" && !*insecure {
+		b, err := strconv.ParseBool(e)
+		if err != nil {
+			return c, fmt.Errorf("PROFILE_INSECURE_NO_AUTH: %q is not true or false", e)
+		}
+		c.InsecureNoAuth = b
+	}
+	return c, c.Validate()
+}
+
+func (c *Config) variables() []variable {
+	str := func(p *string) func(string) error {
+		return func(s string) error { *p = strings.TrimSpace(s); return nil }
+	}
+	return []variable{
+		{"grpc-addr", "PROFILE_GRPC_ADDR", "gRPC listen address", "127.0.0.1:9090", str(&c.GRPCAddr)},
+		{"http-addr", "PROFILE_HTTP_ADDR", "REST gateway, health and metrics listen address", "127.0.0.1:8080", str(&c.HTTPAddr)},
+		{"store", "PROFILE_STORE", "profile store: embedded or auth0", StoreEmbedded, str(&c.Store)},
+		{"data-dir", "PROFILE_DATA_DIR", "folder of the embedded store", "./data", str(&c.DataDir)},
+		{"catalog", "PROFILE_CATALOG", "path of the field catalog YAML (built-in catalog when empty)", "", str(&c.CatalogPath)},
+		{"cors-origins", "PROFILE_CORS_ORIGINS", "comma-separated browser origins allowed on REST", "", func(s string) error {
+			c.CORSOrigins = nil
+			for _, o := range strings.Split(s, ",") {
+				if o = strings.TrimSpace(o); o != "" {
+					c.CORSOrigins = append(c.CORSOrigins, o)
+				}
+			}
+			return nil
+		}},
+		{"auth0-domain", "AUTH0_DOMAIN", "Auth0 tenant domain, e.g. acme.eu.auth0.com", "", str(&c.Auth0Domain)},
+		{"auth0-client-id", "AUTH0_CLIENT_ID", "Management API client id", "", str(&c.Auth0ClientID)},
+		{"auth0-client-secret", "AUTH0_CLIENT_SECRET", "Management API client secret (prefer the environment variable)", "", str(&c.Auth0ClientSecret)},
+		{"auth0-audience", "AUTH0_AUDIENCE", "API identifier callers' tokens must carry; turns caller auth on", "", str(&c.Auth0Audience)},
+		{"auth0-issuer", "AUTH0_ISSUER", "expected token issuer (default https://AUTH0_DOMAIN/)", "", str(&c.Auth0Issuer)},
+		{"auth0-reads-per-second", "AUTH0_READS_PER_SECOND", "Management API reads (GET) per second allowed to this process (self-service plan: 500/min)", "8.33", positiveFloat(&c.Auth0ReadsPerSecond)},
+		{"auth0-read-burst", "AUTH0_READ_BURST", "Management API read burst allowed to this process", "40", positiveInt(&c.Auth0ReadBurst)},
+		{"auth0-writes-per-second", "AUTH0_WRITES_PER_SECOND", "Management API writes (PATCH) per second allowed to this process (self-service plan: 200/min)", "3.33", positiveFloat(&c.Auth0WritesPerSecond)},
+		{"auth0-write-burst", "AUTH0_WRITE_BURST", "Management API write burst allowed to this process", "20", positiveInt(&c.Auth0WriteBurst)},
+		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
+		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 10s", s)
+			}
+			c.ShutdownTimeout = d
+			return nil
+		}},
+		{"max-body-bytes", "PROFILE_MAX_BODY_BYTES", "largest REST request body accepted", "65536", func(s string) error {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%q is not a positive whole number", s)
+			}
+			c.MaxBodyBytes = n
+			return nil
+		}},
+	}
+}
+
+func positiveFloat(p *float64) func(string) error {
+	return func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f <= 0 {
+			return fmt.Errorf("%q is not a positive number", s)
+		}
+		*p = f
+		return nil
+	}
+}
+
+func positiveInt(p *int) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%q is not a positive whole number", s)
+		}
+		*p = n
+		return nil
+	}
+}
+
+// AuthEnabled reports whether callers must present Auth0 access tokens.
+func (c Config) AuthEnabled() bool { return c.Auth0Audience != "" }
+
+// Issuer is the expected token issuer: AUTH0_ISSUER, else https://AUTH0_DOMAIN/.
+func (c Config) Issuer() string {
+	if c.Auth0Issuer != "" {
+		return c.Auth0Issuer
+	}
+	if strings.Contains(c.Auth0Domain, "://") {
+		return strings.TrimSuffix(c.Auth0Domain, "/") + "/"
+	}
+	return "https://" + c.Auth0Domain + "/"
+}
+
+// Validate checks the configuration as a whole; every error names the variable at fault.
+func (c Config) Validate() error {
+	var errs []error
+	for _, a := range []struct{ env, addr string }{{"PROFILE_GRPC_ADDR", c.GRPCAddr}, {"PROFILE_HTTP_ADDR", c.HTTPAddr}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port", a.env, a.addr))
+		}
+	}
+	switch c.Store {
+	case StoreEmbedded:
+		if c.DataDir == "" {
+			errs = append(errs, errors.New("PROFILE_DATA_DIR: must not be empty with the embedded store"))
+		}
+	case StoreAuth0:
+		for _, v := range []struct{ env, val string }{{"AUTH0_DOMAIN", c.Auth0Domain}, {"AUTH0_CLIENT_ID", c.Auth0ClientID}, {"AUTH0_CLIENT_SECRET", c.Auth0ClientSecret}} {
+			if v.val == "" {
+				errs = append(errs, fmt.Errorf("%s: required with PROFILE_STORE=auth0", v.env))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("PROFILE_STORE: %q is not embedded or auth0", c.Store))
+	}
+	if c.Auth0Domain != "" {
+		if err := CheckDomain(c.Auth0Domain); err != nil {
+			errs = append(errs, fmt.Errorf("AUTH0_DOMAIN: %w", err))
+		}
+	}
+	if c.AuthEnabled() {
+		if c.Auth0Domain == "" && c.Auth0Issuer == "" {
+			errs = append(errs, errors.New("AUTH0_DOMAIN: required when AUTH0_AUDIENCE is set (or set AUTH0_ISSUER)"))
+		}
+		if c.Auth0Issuer != "" {
+			u, err := url.Parse(c.Auth0Issuer)
+			if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && IsLoopbackHost(u.Hostname()))) || !strings.HasSuffix(c.Auth0Issuer, "/") {
+				errs = append(errs, fmt.Errorf("AUTH0_ISSUER: %q must be an https URL ending in / (http only for loopback hosts)", c.Auth0Issuer))
+			}
+		}
+	} else if !c.InsecureNoAuth {
+		for _, a := range []struct{ env, addr string }{{"PROFILE_GRPC_ADDR", c.GRPCAddr}, {"PROFILE_HTTP_ADDR", c.HTTPAddr}} {
+			if host, _, err := net.SplitHostPort(a.addr); err == nil && !IsLoopbackHost(host) {
+				errs = append(errs, fmt.Errorf("%s: %q is not a loopback address; without AUTH0_AUDIENCE (caller authentication) the server only serves loopback addresses, unless --insecure-no-auth is given", a.env, a.addr))
+			}
+		}
+	}
+	if len(c.CORSOrigins) > 0 {
+		for _, o := range c.CORSOrigins {
+			u, err := url.Parse(o)
+			if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				errs = append(errs, fmt.Errorf("PROFILE_CORS_ORIGINS: %q is not an origin such as https://app.example.com", o))
+			}
+		}
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("PROFILE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckDomain accepts a plain tenant domain (acme.eu.auth0.com), or a full http:// or https://
+// URL without a path whose host is a loopback address (local test servers).
+func CheckDomain(d string) error {
+	if !strings.Contains(d, "://") {
+		if strings.ContainsAny(d, "/?#@ ") || d == "" {
+			return fmt.Errorf("%q is not a domain such as acme.eu.auth0.com", d)
+		}
+		return nil
+	}
+	u, err := url.Parse(d)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not a domain or a URL without a path", d)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q: only http and https URLs are allowed", d)
+	}
+	if !IsLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q: a full URL is only allowed for loopback hosts; give the plain domain instead", d)
+	}
+	return nil
+}
+
+// IsLoopbackHost reports whether host is localhost or a loopback IP address.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsServeLoopbackOnTheEmbeddedStore(t *testing.T) {
+	c, err := Parse(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GRPCAddr != "127.0.0.1:9090" || c.HTTPAddr != "127.0.0.1:8080" || c.Store != StoreEmbedded || c.DataDir != "./data" || c.AuthEnabled() {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestFlagsWinOverEnvironment(t *testing.T) {
+	c, err := Parse([]string{"--grpc-addr", "127.0.0.1:7000"}, env(map[string]string{"PROFILE_GRPC_ADDR": "127.0.0.1:6000", "PROFILE_HTTP_ADDR": "127.0.0.1:6001"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GRPCAddr != "127.0.0.1:7000" || c.HTTPAddr != "127.0.0.1:6001" {
+		t.Errorf("grpc %s http %s, want the flag for gRPC and the environment for HTTP", c.GRPCAddr, c.HTTPAddr)
+	}
+}
+
+func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"unknown store", map[string]string{"PROFILE_STORE": "redis"}, nil, "PROFILE_STORE"},
+		{"auth0 store without credentials", map[string]string{"PROFILE_STORE": "auth0", "AUTH0_DOMAIN": "acme.eu.auth0.com"}, nil, "AUTH0_CLIENT_ID"},
+		{"auth0 store without domain", map[string]string{"PROFILE_STORE": "auth0", "AUTH0_CLIENT_ID": "id", "AUTH0_CLIENT_SECRET": "s"}, nil, "AUTH0_DOMAIN"},
+		{"http URL for a remote host", map[string]string{"AUTH0_DOMAIN": "http://acme.eu.auth0.com"}, nil, "AUTH0_DOMAIN"},
+		{"domain with a path", map[string]string{"AUTH0_DOMAIN": "acme.eu.auth0.com/api"}, nil, "AUTH0_DOMAIN"},
+		{"public address without auth", map[string]string{"PROFILE_HTTP_ADDR": "0.0.0.0:8080"}, nil, "PROFILE_HTTP_ADDR"},
+		{"empty host without auth", map[string]string{"PROFILE_GRPC_ADDR": ":9090"}, nil, "PROFILE_GRPC_ADDR"},
+		{"audience without domain", map[string]string{"AUTH0_AUDIENCE": "https://api"}, nil, "AUTH0_DOMAIN"},
+		{"bad CORS origin", map[string]string{"PROFILE_CORS_ORIGINS": "*"}, nil, "PROFILE_CORS_ORIGINS"},
+		{"bad address", map[string]string{"PROFILE_GRPC_ADDR": "nonsense"}, nil, "PROFILE_GRPC_ADDR"},
+		{"bad log level", map[string]string{"PROFILE_LOG_LEVEL": "loud"}, nil, "PROFILE_LOG_LEVEL"},
+		{"bad shutdown timeout", map[string]string{"PROFILE_SHUTDOWN_TIMEOUT": "soon"}, nil, "PROFILE_SHUTDOWN_TIMEOUT"},
+		{"bad insecure flag value", map[string]string{"PROFILE_INSECURE_NO_AUTH": "maybe"}, nil, "PROFILE_INSECURE_NO_AUTH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.args, env(tt.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAcceptedConfigurations(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"public address with auth", map[string]string{"PROFILE_HTTP_ADDR": "0.0.0.0:8080", "PROFILE_GRPC_ADDR": "0.0.0.0:9090", "AUTH0_AUDIENCE": "https://api", "AUTH0_DOMAIN": "acme.eu.auth0.com"}, nil},
+		{"public address with the explicit insecure flag", map[string]string{"PROFILE_HTTP_ADDR": "0.0.0.0:8080"}, []string{"--insecure-no-auth"}},
+		{"loopback Management API look-alike", map[string]string{"PROFILE_STORE": "auth0", "AUTH0_DOMAIN": "http://127.0.0.1:4000", "AUTH0_CLIENT_ID": "id", "AUTH0_CLIENT_SECRET": "s"}, nil},
+		{"localhost and IPv6 loopback", map[string]string{"PROFILE_HTTP_ADDR": "localhost:8080", "PROFILE_GRPC_ADDR": "[::1]:9090"}, nil},
+		{"CORS origins", map[string]string{"PROFILE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Parse(tt.args, env(tt.env), io.Discard); err != nil {
+				t.Errorf("Parse: %v", err)
+			}
+		})
+	}
+}
+
+func TestIssuerDefaultsToTheDomain(t *testing.T) {
+	for _, tt := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{Auth0Domain: "acme.eu.auth0.com"}, "https://acme.eu.auth0.com/"},
+		{Config{Auth0Domain: "http://127.0.0.1:4000"}, "http://127.0.0.1:4000/"},
+		{Config{Auth0Domain: "acme.eu.auth0.com", Auth0Issuer: "https://login.acme.com/"}, "https://login.acme.com/"},
+	} {
+		if got := tt.c.Issuer(); got != tt.want {
+			t.Errorf("Issuer(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+// Command server runs the progressive-profiling service: gRPC on PROFILE_GRPC_ADDR and the REST
+// gateway, health checks and API docs on PROFILE_HTTP_ADDR.
+//
+// Usage:
+//
+//	server [flags]                 serve (flags and environment variables: server -h)
+//	server import [flags] FILE     import users' root attributes into the embedded store
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/acme/progressive-profiling/server/internal/app"
+	"github.com/acme/progressive-profiling/server/internal/config"
+	"github.com/acme/progressive-profiling/server/internal/store/embedded"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "import" {
+		err = runImport(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stderr)
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := config.Parse(args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	srv, err := app.New(cfg, logger, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
+	if err != nil {
+		return fmt.Errorf("PROFILE_GRPC_ADDR: %w", err)
+	}
+	httpLis, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		grpcLis.Close()
+		return fmt.Errorf("PROFILE_HTTP_ADDR: %w", err)
+	}
+	if !cfg.AuthEnabled() {
+		logger.Warn("caller authentication is OFF (AUTH0_AUDIENCE is not set): every caller is trusted as a service; only safe on loopback",
+			"insecure_no_auth", cfg.InsecureNoAuth)
+	}
+	logger.Info("serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(), "store", cfg.Store)
+	err = srv.Serve(ctx, grpcLis, httpLis)
+	logger.Info("stopped")
+	return err
+}
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data-dir", envOr("PROFILE_DATA_DIR", "./data"), "folder of the embedded store (env PROFILE_DATA_DIR)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: server import [--data-dir DIR] FILE|-")
+		fmt.Fprintln(stderr, "Imports a JSON array of Auth0-shaped users into the embedded store (stop the server first).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("import needs exactly one FILE (or - for standard input)")
+	}
+	var in io.Reader = os.Stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	users, err := embedded.ParseImport(in)
+	if err != nil {
+		return err
+	}
+	st, err := embedded.Open(embedded.Options{Dir: *dir})
+	if err != nil {
+		return fmt.Errorf("PROFILE_DATA_DIR: %w", err)
+	}
+	defer st.Close()
+	n, err := st.ImportUsers(ctx, users)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d users into %s\n", n, *dir)
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger logs JSON, or text when stderr is a terminal.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(strings.ToLower(level)))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
