@@ -64,7 +64,7 @@ func startServer(t *testing.T, o serverOptions) *testServer {
 		o.cfg(&cfg)
 	}
 	ts := &testServer{}
-	if o.store == nil {
+	if o.store == nil && cfg.Store == config.StoreEmbedded {
 		st, err := embedded.Open(embedded.Options{Dir: o.dir})
 		if err != nil {
 			t.Fatalf("open embedded store: %v", err)
@@ -72,11 +72,11 @@ func startServer(t *testing.T, o serverOptions) *testServer {
 		ts.embedded = st
 		o.store = st
 	}
-	ts.store = o.store
 	srv, err := New(cfg, slog.New(slog.DiscardHandler), Options{Store: o.store, Now: o.now})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	ts.store = srv.store
 	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
 	if err != nil {
 		t.Fatal(err)

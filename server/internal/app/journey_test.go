@@ -187,3 +187,11 @@ func TestListFieldsDescribesTheCatalog(t *testing.T) {
 		})
 	}
 }
+
+func mustStructNoT(m map[string]any) *structpb.Struct {
+	s, err := structpb.NewStruct(m)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
