@@ -114,7 +114,7 @@ func TestAuth0FaultsBecomeCleanStatuses(t *testing.T) {
 			mgmt.Throttle(100, time.Now().Add(time.Hour))
 			_, err = c.SubmitFields(ctx, &profilev1.SubmitFieldsRequest{UserId: user, Values: mustStruct(t, map[string]any{"title": "Captain", "company": "Sky"})})
 			checkRetryable(t, "throttled", err, codes.ResourceExhausted)
-			if rc, ok := c.(*restClient); ok && rc.lastHeader.Get("Retry-After") == "" {
+			if rc, ok := c.(*restClient); ok && rc.header().Get("Retry-After") == "" {
 				t.Errorf("REST 429 without Retry-After")
 			}
 			u, _ = mgmt.User(user)

@@ -153,7 +153,7 @@ func TestRESTUnauthenticatedCarriesABearerChallenge(t *testing.T) {
 			if status.Code(err) != codes.Unauthenticated {
 				t.Fatalf("code %v, want Unauthenticated", status.Code(err))
 			}
-			if got := c.lastHeader.Get("WWW-Authenticate"); got != tt.want {
+			if got := c.header().Get("WWW-Authenticate"); got != tt.want {
 				t.Errorf("WWW-Authenticate = %q, want %q", got, tt.want)
 			}
 			if msg := status.Convert(err).Message(); strings.Contains(msg, "exp") || strings.Contains(msg, "signature") {

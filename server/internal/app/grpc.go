@@ -4,10 +4,12 @@ import (
 	"context"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
@@ -36,6 +38,9 @@ func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server 
 	}
 	srv := grpc.NewServer(append(opts,
 		grpc.MaxRecvMsgSize(maxMessageBytes),
+		// Recycle connections now and then so that clients behind a Kubernetes Service spread
+		// over replicas added by the autoscaler.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 5 * time.Minute, MaxConnectionAgeGrace: 30 * time.Second}),
 	)...)
 	profilev1.RegisterProfileServiceServer(srv, svc)
 	healthpb.RegisterHealthServer(srv, s.health)

@@ -172,8 +172,17 @@ func (c *grpcClient) ListFields(ctx context.Context, in *profilev1.ListFieldsReq
 // statuses, checking that the HTTP status matches the code.
 type restClient struct {
 	base, token string
-	// lastHeader holds the response headers of the last call.
+
+	mu sync.Mutex
+	// lastHeader holds the response headers of the last call; see header.
 	lastHeader http.Header
+}
+
+// header returns the response headers of the last call.
+func (c *restClient) header() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastHeader
 }
 
 var restJSON = protojson.MarshalOptions{UseProtoNames: true}
@@ -204,7 +213,9 @@ func (c *restClient) do(ctx context.Context, method, path string, body proto.Mes
 		return err
 	}
 	defer resp.Body.Close()
+	c.mu.Lock()
 	c.lastHeader = resp.Header
+	c.mu.Unlock()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
