@@ -13,16 +13,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/acme/progressive-profiling/server/internal/app"
 	"github.com/acme/progressive-profiling/server/internal/config"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
 func main() {
@@ -47,7 +46,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, cfg.LogLevel)
+	logger := telemetry.NewLogger(stderr, cfg.LogLevel)
 	srv, err := app.New(cfg, logger, app.Options{})
 	if err != nil {
 		return err
@@ -119,17 +118,4 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// newLogger logs JSON, or text when stderr is a terminal.
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var lvl slog.Level
-	_ = lvl.UnmarshalText([]byte(strings.ToLower(level)))
-	opts := &slog.HandlerOptions{Level: lvl}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(w, opts))
-		}
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
 }

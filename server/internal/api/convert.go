@@ -18,23 +18,6 @@ var fieldTypes = map[engine.FieldType]profilev1.FieldType{
 	engine.TypeMultiChoice: profilev1.FieldType_FIELD_TYPE_MULTI_CHOICE,
 }
 
-func promptToProto(p *engine.Prompt, locale string) *profilev1.Prompt {
-	out := &profilev1.Prompt{
-		Fields:          make([]*profilev1.FieldSpec, 0, len(p.Fields)),
-		Topics:          make([]*profilev1.TopicSpec, 0, len(p.Topics)),
-		Complete:        p.Complete,
-		KnownCount:      int32(p.KnownCount),
-		ApplicableCount: int32(p.ApplicableCount),
-	}
-	for _, f := range p.Fields {
-		out.Fields = append(out.Fields, fieldToProto(f, locale))
-	}
-	for _, t := range p.Topics {
-		out.Topics = append(out.Topics, topicToProto(t, locale))
-	}
-	return out
-}
-
 func fieldToProto(f *engine.Field, locale string) *profilev1.FieldSpec {
 	out := &profilev1.FieldSpec{
 		Key:      f.Key,

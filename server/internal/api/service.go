@@ -24,6 +24,7 @@ type Service struct {
 	engine *engine.Engine
 	store  store.Store
 	logger *slog.Logger
+	specs  *specCache
 }
 
 // New returns the service. The logger receives internal causes of failures; callers only ever
@@ -32,7 +33,7 @@ func New(e *engine.Engine, s store.Store, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{engine: e, store: s, logger: logger}
+	return &Service{engine: e, store: s, logger: logger, specs: newSpecCache(e.Catalog())}
 }
 
 // GetMissingFields returns the next prompt for a user.
@@ -53,7 +54,7 @@ func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissin
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	return &profilev1.GetMissingFieldsResponse{Prompt: promptToProto(prompt, req.GetLocale())}, nil
+	return &profilev1.GetMissingFieldsResponse{Prompt: s.specs.forLocale(req.GetLocale()).prompt(prompt)}, nil
 }
 
 // SubmitFields validates and stores answers and declines, then returns the next prompt.
@@ -85,7 +86,7 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	return &profilev1.SubmitFieldsResponse{Prompt: promptToProto(prompt, req.GetLocale()), ChangedFields: changed}, nil
+	return &profilev1.SubmitFieldsResponse{Prompt: s.specs.forLocale(req.GetLocale()).prompt(prompt), ChangedFields: changed}, nil
 }
 
 // MarkSubscribed subscribes a user to a topic or unsubscribes them.
@@ -141,16 +142,8 @@ func (s *Service) GetProfile(ctx context.Context, req *profilev1.GetProfileReque
 }
 
 // ListFields returns the catalog.
-func (s *Service) ListFields(ctx context.Context, req *profilev1.ListFieldsRequest) (*profilev1.ListFieldsResponse, error) {
-	c := s.engine.Catalog()
-	out := &profilev1.ListFieldsResponse{DefaultMaxFields: int32(c.DefaultMaxFields)}
-	for _, f := range c.Fields {
-		out.Fields = append(out.Fields, fieldToProto(f, req.GetLocale()))
-	}
-	for _, t := range c.Topics {
-		out.Topics = append(out.Topics, topicToProto(t, req.GetLocale()))
-	}
-	return out, nil
+func (s *Service) ListFields(_ context.Context, req *profilev1.ListFieldsRequest) (*profilev1.ListFieldsResponse, error) {
+	return s.specs.forLocale(req.GetLocale()).list, nil
 }
 
 // target checks the user id and that the caller may act on that user, and returns the user id

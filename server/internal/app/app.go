@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
 // Server is the assembled service, ready to serve on listeners.
@@ -32,8 +34,13 @@ type Server struct {
 	store    store.Store
 	engine   *engine.Engine
 	verifier *auth.Verifier
-	grpc     *grpc.Server
-	health   *health.Server
+	metrics  *telemetry.Metrics
+	// traceOpt installs tracing on the gRPC server when OTEL_* variables ask for it (else nil);
+	// traceShutdown flushes spans.
+	traceOpt      grpc.ServerOption
+	traceShutdown func(context.Context) error
+	grpc          *grpc.Server
+	health        *health.Server
 	// svc is the service and chain the interceptors every call goes through.
 	svc   profilev1.ProfileServiceServer
 	chain grpc.UnaryServerInterceptor
@@ -82,10 +89,19 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 		}
 		s.verifier = v
 	}
+	traceOpt, traceShutdown, err := telemetry.SetupTracing(ctx, os.Getenv)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.traceOpt, s.traceShutdown = traceOpt, traceShutdown
+	s.metrics = telemetry.NewMetrics()
+	s.registerStoreMetrics()
 	s.health = health.NewServer()
 	s.svc = api.New(s.engine, s.store, logger)
 	s.chain = s.interceptors()
 	s.grpc = s.newGRPCServer(s.svc)
+	s.metrics.InitializeMetrics(s.grpc)
 	return s, nil
 }
 
@@ -185,9 +201,43 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.cancel()
+		if s.traceShutdown != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if terr := s.traceShutdown(ctx); terr != nil {
+				s.logger.Warn("flushing traces failed", "error", terr)
+			}
+			cancel()
+		}
 		if s.store != nil {
 			err = s.store.Close()
 		}
 	})
 	return err
+}
+
+// registerStoreMetrics exposes the store's own counters on /metrics, read at each scrape.
+func (s *Server) registerStoreMetrics() {
+	var err error
+	switch st := s.store.(type) {
+	case *embedded.Store:
+		err = s.metrics.RegisterStoreStats("embedded", func() telemetry.StoreStats {
+			x := st.Stats()
+			return telemetry.StoreStats{Writes: x.Writes, Commits: x.Commits}
+		})
+	case *auth0.Store:
+		err = s.metrics.RegisterStoreStats("auth0", func() telemetry.StoreStats {
+			x := st.Stats()
+			return telemetry.StoreStats{
+				Upstream: []telemetry.UpstreamCalls{
+					{Operation: "get_user", Count: uint64(x.Gets)},
+					{Operation: "patch_user", Count: uint64(x.Patches)},
+				},
+				RateLimited: uint64(x.Throttled), Retries: uint64(x.Retries),
+				CacheHits: uint64(x.CacheHits), CacheMisses: uint64(x.CacheMisses), LimiterWaits: uint64(x.LimiterWaits),
+			}
+		})
+	}
+	if err != nil {
+		s.logger.Warn("store metrics not registered", "error", err)
+	}
 }

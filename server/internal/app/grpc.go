@@ -15,6 +15,7 @@ import (
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
 // maxMessageBytes bounds gRPC messages; profiles are small.
@@ -23,7 +24,11 @@ const maxMessageBytes = 1 << 20
 // interceptors returns the unary interceptor chain every call goes through, over gRPC and over
 // REST alike, outermost first.
 func (s *Server) interceptors() grpc.UnaryServerInterceptor {
-	ics := []grpc.UnaryServerInterceptor{s.recoverUnary}
+	ics := []grpc.UnaryServerInterceptor{
+		telemetry.LogUnary(s.logger),       // outermost: logs every final code, auth failures included
+		s.metrics.UnaryServerInterceptor(), // counts and times every call
+		s.recoverUnary,                     // a panic becomes INTERNAL, logged and counted as such
+	}
 	if s.verifier != nil {
 		ics = append(ics, auth.UnaryServerInterceptor(s.verifier, isPublicMethod))
 	}
@@ -32,6 +37,9 @@ func (s *Server) interceptors() grpc.UnaryServerInterceptor {
 
 func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server {
 	opts := []grpc.ServerOption{grpc.UnaryInterceptor(s.chain)}
+	if s.traceOpt != nil {
+		opts = append(opts, s.traceOpt)
+	}
 	if s.verifier != nil {
 		// Streams (server reflection, health Watch) need a token too, but for health.
 		opts = append(opts, grpc.StreamInterceptor(auth.StreamServerInterceptor(s.verifier, isPublicMethod)))
@@ -57,7 +65,7 @@ func isPublicMethod(fullMethod string) bool {
 func (s *Server) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.logger.ErrorContext(ctx, "panic in handler", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+			s.logger.ErrorContext(ctx, "panic in handler", "method", info.FullMethod, "request_id", telemetry.RequestID(ctx), "panic", r, "stack", string(debug.Stack()))
 			err = status.Error(codes.Internal, "internal error")
 		}
 	}()

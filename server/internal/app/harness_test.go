@@ -44,6 +44,8 @@ type serverOptions struct {
 	store store.Store
 	now   func() time.Time
 	dir   string
+	// logs receives the server's JSON logs; nil discards them.
+	logs io.Writer
 }
 
 func testConfig(dir string) config.Config {
@@ -72,7 +74,11 @@ func startServer(t *testing.T, o serverOptions) *testServer {
 		ts.embedded = st
 		o.store = st
 	}
-	srv, err := New(cfg, slog.New(slog.DiscardHandler), Options{Store: o.store, Now: o.now})
+	logger := slog.New(slog.DiscardHandler)
+	if o.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv, err := New(cfg, logger, Options{Store: o.store, Now: o.now})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -20,12 +20,13 @@ import (
 	"github.com/acme/progressive-profiling/gen/openapi"
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
 // newGateway returns the REST facade of the service: grpc-gateway calling the service
 // in-process through the interceptor chain (see gatewayServer).
 func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
-	mux := runtime.NewServeMux(
+	mux := runtime.NewServeMux(append(telemetry.GatewayOptions(),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
@@ -36,7 +37,7 @@ func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
 		runtime.WithErrorHandler(httpErrorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
-	)
+	)...)
 	if err := profilev1.RegisterProfileServiceHandlerServer(ctx, mux, newGatewayServer(s.svc, s.chain)); err != nil {
 		return nil, err
 	}
@@ -57,6 +58,7 @@ func (s *Server) httpHandler(gateway http.Handler) http.Handler {
 		}
 		writePlain(w, http.StatusOK, "ready")
 	})
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
