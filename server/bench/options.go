@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// options are the benchmark's settings, from flags.
+type options struct {
+	duration, warmup time.Duration
+	concurrency      int
+	users            int
+	grpcConns        int
+	// scenarios selects scenarios by name; nil means all.
+	scenarios map[string]bool
+
+	auth bool
+
+	auth0            bool
+	auth0Users       int
+	auth0Concurrency int
+	auth0Latency     time.Duration
+
+	memory         bool
+	memoryProfiles int
+
+	out       string
+	serverBin string
+}
+
+// parseOptions reads the flags in args.
+func parseOptions(args []string, usage io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per scenario")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up per scenario")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "closed-loop workers (callers with one call in flight each)")
+	fs.IntVar(&o.users, "users", 1000, "pre-filled users (at least -concurrency: writers own disjoint users)")
+	fs.IntVar(&o.grpcConns, "grpc-conns", 4, "shared gRPC connections the workers spread over")
+	list := fs.String("scenarios", "", "comma-separated scenarios to run (default all): "+allScenarioNames)
+	fs.BoolVar(&o.auth, "auth", true, "also run the caller-auth scenarios on a server with RS256 token checks")
+	fs.BoolVar(&o.auth0, "auth0", true, "also run the journey on the Auth0 store against a Management API look-alike")
+	fs.IntVar(&o.auth0Users, "auth0-users", 10, "users making the Auth0-mode journey")
+	fs.IntVar(&o.auth0Concurrency, "auth0-concurrency", 5, "journeys run at a time in Auth0 mode")
+	fs.DurationVar(&o.auth0Latency, "auth0-latency", 50*time.Millisecond, "latency added to every Management API response")
+	fs.BoolVar(&o.memory, "memory", true, "also measure the heap per cached profile, in this process")
+	fs.IntVar(&o.memoryProfiles, "memory-profiles", 10000, "profiles cached for the memory measurement")
+	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
+	fs.StringVar(&o.serverBin, "server-bin", "", "server binary to run instead of building ./server")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := o.setScenarios(*list); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func (o *options) setScenarios(list string) error {
+	if strings.TrimSpace(list) == "" {
+		return nil
+	}
+	known := make(map[string]bool)
+	for _, sc := range scenarios() {
+		known[sc.name] = true
+	}
+	o.scenarios = make(map[string]bool)
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !known[name] {
+			return fmt.Errorf("-scenarios: unknown scenario %q (known: %s)", name, allScenarioNames)
+		}
+		o.scenarios[name] = true
+	}
+	return nil
+}
+
+func (o options) validate() error {
+	var errs []error
+	if o.duration <= 0 || o.warmup < 0 {
+		errs = append(errs, errors.New("-duration must be positive and -warmup not negative"))
+	}
+	if o.concurrency < 1 || o.grpcConns < 1 {
+		errs = append(errs, errors.New("-concurrency and -grpc-conns must be at least 1"))
+	}
+	if o.users < o.concurrency {
+		errs = append(errs, fmt.Errorf("-users (%d) must be at least -concurrency (%d): each writer owns its users", o.users, o.concurrency))
+	}
+	if o.auth0 && (o.auth0Users < 1 || o.auth0Concurrency < 1 || o.auth0Latency < 0) {
+		errs = append(errs, errors.New("-auth0-users and -auth0-concurrency must be at least 1, -auth0-latency not negative"))
+	}
+	if o.memory && o.memoryProfiles < 1 {
+		errs = append(errs, errors.New("-memory-profiles must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// selected returns the scenarios to run on the server with caller auth on (auth) or off.
+func (o options) selected(auth bool) []scenario {
+	var out []scenario
+	for _, sc := range scenarios() {
+		if sc.auth != auth || (o.scenarios != nil && !o.scenarios[sc.name]) || (sc.auth && !o.auth) {
+			continue
+		}
+		out = append(out, sc)
+	}
+	return out
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// readyTimeout bounds the wait for a started server to answer /readyz.
+const readyTimeout = 30 * time.Second
+
+// stopTimeout is how long a server gets to stop after SIGTERM before it is killed.
+const stopTimeout = 10 * time.Second
+
+// serverProc is a server started as its own process on loopback ports.
+type serverProc struct {
+	cmd      *exec.Cmd
+	grpcAddr string
+	httpAddr string
+	logPath  string
+	exited   chan struct{}
+	waitErr  error
+}
+
+// buildServer compiles the server command into dir and returns the binary's path.
+func buildServer(ctx context.Context, dir string) (string, error) {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, serverBinName)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./server: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// moduleRoot is the folder of the go.mod governing the working directory.
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("run the benchmark inside the repository (no go.mod found)")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// importUsers runs "server import" to load the users file into the embedded store in dataDir.
+func importUsers(ctx context.Context, bin, dataDir, usersFile string) error {
+	cmd := exec.CommandContext(ctx, bin, "import", "--data-dir", dataDir, usersFile)
+	cmd.Env = serverEnv(nil)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("server import: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// startServer starts bin on two free loopback ports with env added to a cleaned environment,
+// logging to logPath, and waits until /readyz answers 200.
+func startServer(ctx context.Context, bin string, env map[string]string, logPath string) (*serverProc, error) {
+	grpcAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child holds its own descriptor
+	all := map[string]string{"PROFILE_GRPC_ADDR": grpcAddr, "PROFILE_HTTP_ADDR": httpAddr}
+	for k, v := range env {
+		all[k] = v
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = serverEnv(all)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = childAttrs()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	p := &serverProc{cmd: cmd, grpcAddr: grpcAddr, httpAddr: httpAddr, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	if err := p.waitReady(ctx); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%w\nserver log:\n%s", err, p.logTail())
+	}
+	return p, nil
+}
+
+// serverEnv is the bench's environment without PROFILE_* and AUTH0_* variables, plus vars.
+func serverEnv(vars map[string]string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PROFILE_") && !strings.HasPrefix(kv, "AUTH0_") {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// pid is the server's process id.
+func (p *serverProc) pid() int { return p.cmd.Process.Pid }
+
+func (p *serverProc) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	url := "http://" + p.httpAddr + "/readyz"
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("server exited before it was ready: %v", p.waitErr)
+		case <-ctx.Done():
+			return fmt.Errorf("server not ready on %s: %w", url, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// stop sends SIGTERM, waits for a graceful exit, and kills the server when it takes too long.
+// It is safe to call more than once.
+func (p *serverProc) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(stopTimeout):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// logTail returns the last lines of the server's log, for error messages.
+func (p *serverProc) logTail() string {
+	data, _ := os.ReadFile(p.logPath)
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	if len(lines) > 20 {
+		lines = lines[len(lines)-20:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
