@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -46,6 +47,10 @@ func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server 
 	}
 	srv := grpc.NewServer(append(opts,
 		grpc.MaxRecvMsgSize(maxMessageBytes),
+		// Serve calls on long-lived workers whose stacks have already grown, instead of a new
+		// goroutine per call that grows its stack through the interceptors every time (a
+		// measurable share of a cached read's CPU).
+		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
 		// Recycle connections now and then so that clients behind a Kubernetes Service spread
 		// over replicas added by the autoscaler.
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 5 * time.Minute, MaxConnectionAgeGrace: 30 * time.Second}),

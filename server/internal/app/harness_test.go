@@ -191,14 +191,14 @@ func (c *restClient) header() http.Header {
 	return c.lastHeader
 }
 
-var restJSON = protojson.MarshalOptions{UseProtoNames: true}
+var restBody = protojson.MarshalOptions{UseProtoNames: true}
 
 func userPath(id string) string { return "/v1/users/" + url.PathEscape(id) }
 
 func (c *restClient) do(ctx context.Context, method, path string, body proto.Message, out proto.Message) error {
 	var rd io.Reader
 	if body != nil {
-		b, err := restJSON.Marshal(body)
+		b, err := restBody.Marshal(body)
 		if err != nil {
 			return err
 		}

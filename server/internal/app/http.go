@@ -27,10 +27,7 @@ import (
 // in-process through the interceptor chain (see gatewayServer).
 func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
 	mux := runtime.NewServeMux(append(telemetry.GatewayOptions(),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
 		// User ids may hold "/": route on the escaped path and unescape every path parameter
 		// but %2F, which gatewayServer turns back into "/" (see unslash).
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptSlash),

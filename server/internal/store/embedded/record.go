@@ -49,14 +49,59 @@ func decodeProfile(userID string, data []byte) (*store.Profile, error) {
 
 // canonical encodes p and decodes it back, so that the profile a write returns and caches is
 // exactly what a later read of the file gives (float64 numbers, no empty maps).
+// Profiles already in that form (the usual case: values come from JSON decoding or the engine)
+// are returned as they are, without the decoding.
 func canonical(p *store.Profile) (*store.Profile, []byte, error) {
 	data, err := encodeProfile(p)
 	if err != nil {
 		return nil, nil, err
+	}
+	if canonicalMap(p.Attributes) && canonicalMap(p.UserMetadata) && canonicalMap(p.AppMetadata) {
+		return p, data, nil
 	}
 	out, err := decodeProfile(p.UserID, data)
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, data, nil
+}
+
+// canonicalMap reports whether a top-level map reads back from its JSON as it is: nil or
+// non-empty, holding only values encoding/json decodes to themselves.
+func canonicalMap(m map[string]any) bool {
+	if m == nil {
+		return true
+	}
+	return len(m) > 0 && canonicalValues(m)
+}
+
+func canonicalValues(m map[string]any) bool {
+	for _, v := range m {
+		if !canonicalValue(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalValue reports whether v is what encoding/json gives when decoding v's JSON into an
+// interface: nil, bool, float64, string, []any and map[string]any of such values.
+func canonicalValue(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, float64, string:
+		return true
+	case []any:
+		if x == nil {
+			return false // encodes as null, decodes as nil
+		}
+		for _, e := range x {
+			if !canonicalValue(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		return x != nil && canonicalValues(x)
+	}
+	return false
 }

@@ -1,0 +1,62 @@
+package app
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+)
+
+// TestRESTJSONMatchesProtojson: the prompt fast path writes what protojson would, key for key.
+func TestRESTJSONMatchesProtojson(t *testing.T) {
+	maxLen := int32(100)
+	spec := &profilev1.FieldSpec{Key: "title", Label: "Job \"title\" <b>", Type: profilev1.FieldType_FIELD_TYPE_TEXT, MaxLength: &maxLen, Store: profilev1.FieldStore_FIELD_STORE_USER_METADATA,
+		Options: []*profilev1.FieldOption{{Value: "a", Label: "Ä"}}}
+	topic := &profilev1.TopicSpec{Topic: "weekly-digest", Label: "Weekly digest"}
+	prompt := &profilev1.Prompt{Fields: []*profilev1.FieldSpec{spec, spec}, Topics: []*profilev1.TopicSpec{topic}, Complete: false, KnownCount: 3, ApplicableCount: 7}
+	tests := []struct {
+		name string
+		msg  proto.Message
+	}{
+		{"prompt with fields and topics", &profilev1.GetMissingFieldsResponse{Prompt: prompt}},
+		{"empty prompt", &profilev1.GetMissingFieldsResponse{Prompt: &profilev1.Prompt{Complete: true}}},
+		{"no prompt", &profilev1.GetMissingFieldsResponse{}},
+		{"submit with changes", &profilev1.SubmitFieldsResponse{Prompt: prompt, ChangedFields: []string{"title", "company"}}},
+		{"submit without changes", &profilev1.SubmitFieldsResponse{Prompt: prompt}},
+	}
+	m := newRESTJSON()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 2 { // the second time from cached fragments
+				fast, err := m.Marshal(tt.msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slow, err := m.JSONPb.Marshal(tt.msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var gotJSON, wantJSON any
+				if err := json.Unmarshal(fast, &gotJSON); err != nil {
+					t.Fatalf("fast path wrote invalid JSON %s: %v", fast, err)
+				}
+				_ = json.Unmarshal(slow, &wantJSON)
+				if diff := cmp.Diff(wantJSON, gotJSON); diff != "" {
+					t.Errorf("JSON (-protojson +fast):\n%s", diff)
+				}
+				back := tt.msg.ProtoReflect().New().Interface()
+				if err := protojson.Unmarshal(fast, back); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(tt.msg, back, protocmp.Transform()); diff != "" {
+					t.Errorf("decoded message (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
