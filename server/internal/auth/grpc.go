@@ -52,11 +52,12 @@ func StreamServerInterceptor(v *Verifier, skip func(fullMethod string) bool) grp
 // authenticate verifies the bearer token of an incoming call and returns ctx with its principal,
 // or a status error after setting the challenge header through setHeader.
 func (v *Verifier) authenticate(ctx context.Context, setHeader func(metadata.MD)) (context.Context, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	token, err := BearerToken(md)
+	// Only the authorization values, without copying the whole metadata.
+	vals := metadata.ValueFromIncomingContext(ctx, AuthorizationKey)
+	token, err := BearerToken(metadata.MD{AuthorizationKey: vals})
 	if err != nil {
 		v.cfg.Logger.DebugContext(ctx, "auth: request without a usable bearer token", "reason", err.Error())
-		setHeader(metadata.Pairs(WWWAuthenticateKey, Challenge(v.cfg.Audience, len(md.Get(AuthorizationKey)) > 0)))
+		setHeader(metadata.Pairs(WWWAuthenticateKey, Challenge(v.cfg.Audience, len(vals) > 0)))
 		return nil, status.Error(codes.Unauthenticated, unauthenticatedMessage)
 	}
 	p, err := v.Verify(ctx, token)
