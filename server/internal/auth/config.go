@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/netaddr"
 )
 
 // Defaults applied by NewVerifier to zero-valued Config fields.
@@ -88,16 +89,8 @@ func checkJWKSURL(raw string) error {
 	switch {
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && netaddr.IsLoopbackHost(u.Hostname()):
 		return nil
 	}
 	return fmt.Errorf("auth: JWKS URL %q must use https (http is allowed for loopback hosts only)", raw)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/netaddr"
 )
 
 // Store backends.
@@ -211,13 +213,13 @@ func (c Config) Validate() error {
 		}
 		if c.Auth0Issuer != "" {
 			u, err := url.Parse(c.Auth0Issuer)
-			if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && IsLoopbackHost(u.Hostname()))) || !strings.HasSuffix(c.Auth0Issuer, "/") {
+			if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && netaddr.IsLoopbackHost(u.Hostname()))) || !strings.HasSuffix(c.Auth0Issuer, "/") {
 				errs = append(errs, fmt.Errorf("AUTH0_ISSUER: %q must be an https URL ending in / (http only for loopback hosts)", c.Auth0Issuer))
 			}
 		}
 	} else if !c.InsecureNoAuth {
 		for _, a := range []struct{ env, addr string }{{"PROFILE_GRPC_ADDR", c.GRPCAddr}, {"PROFILE_HTTP_ADDR", c.HTTPAddr}} {
-			if host, _, err := net.SplitHostPort(a.addr); err == nil && !IsLoopbackHost(host) {
+			if host, _, err := net.SplitHostPort(a.addr); err == nil && !netaddr.IsLoopbackHost(host) {
 				errs = append(errs, fmt.Errorf("%s: %q is not a loopback address; without AUTH0_AUDIENCE (caller authentication) the server only serves loopback addresses, unless --insecure-no-auth is given", a.env, a.addr))
 			}
 		}
@@ -254,17 +256,8 @@ func CheckDomain(d string) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%q: only http and https URLs are allowed", d)
 	}
-	if !IsLoopbackHost(u.Hostname()) {
+	if !netaddr.IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q: a full URL is only allowed for loopback hosts; give the plain domain instead", d)
 	}
 	return nil
-}
-
-// IsLoopbackHost reports whether host is localhost or a loopback IP address.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

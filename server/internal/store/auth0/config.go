@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/netaddr"
 )
 
 // Defaults applied by New to zero Config fields. The limiter defaults follow Auth0's
@@ -110,21 +111,13 @@ func (c Config) baseURL() (*url.URL, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !netaddr.IsLoopbackHost(u.Hostname()) {
 			return nil, fmt.Errorf("AUTH0_DOMAIN: http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %q", u.Hostname())
 		}
 	default:
 		return nil, fmt.Errorf("AUTH0_DOMAIN: scheme %q is not https (or http for loopback hosts)", u.Scheme)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // withDefaults returns c with zero settings replaced by the defaults.
