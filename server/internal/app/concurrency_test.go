@@ -190,7 +190,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		t.Errorf("grpc health = %v, %v; want SERVING", resp.GetStatus(), err)
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/openapi.json"} {
+	for _, path := range []string{"/", "/healthz", "/readyz", "/openapi.json", "/metrics"} {
 		r, err := httpGet(ts.httpURL + path)
 		if err != nil || r != 200 {
 			t.Errorf("GET %s = %d, %v; want 200", path, r, err)

@@ -55,6 +55,7 @@ func (s *Server) httpHandler(gateway http.Handler) http.Handler {
 		}
 		writePlain(w, http.StatusOK, "ready")
 	})
+	mux.HandleFunc("GET /{$}", s.serveIndex)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
