@@ -10,9 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestBenchRunsSelectedScenariosAndCleansUp runs the whole benchmark path briefly: it builds and
-// starts the server, drives two scenarios, runs a small Auth0-mode journey and memory
-// measurement, renders the report, and leaves no temporary folder behind.
+// TestBenchRunsSelectedScenariosAndCleansUp runs the whole benchmark path briefly: it builds the
+// server, starts one without and one with caller auth, drives scenarios on both in one round,
+// runs a small Auth0-mode journey and memory measurement, renders the report, and leaves no
+// temporary folder behind.
 func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the server; skipped in -short mode")
@@ -20,8 +21,9 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	opts, err := parseOptions([]string{
-		"-duration", "200ms", "-warmup", "50ms", "-concurrency", "4", "-users", "8",
-		"-scenarios", scGRPCHealth + "," + scRESTGet,
+		"-rounds", "1", "-duration", "200ms", "-warmup", "50ms", "-warmup-pass", "50ms",
+		"-concurrency", "4", "-users", "8",
+		"-scenarios", scGRPCHealth + "," + scRESTGet + "," + scGRPCHealthAuth + "," + scGRPCGetAuth,
 		"-auth0-users", "2", "-auth0-concurrency", "2", "-auth0-latency", "5ms",
 		"-memory-profiles", "50",
 	}, os.Stderr)
@@ -40,7 +42,7 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 			t.Errorf("%s: %d requests, %d errors (first %v); want some requests and no errors", m.sc.name, m.res.Requests, m.res.Errors, m.res.FirstError)
 		}
 	}
-	if diff := cmp.Diff([]string{scGRPCHealth, scRESTGet}, names); diff != "" {
+	if diff := cmp.Diff([]string{scGRPCHealth, scRESTGet, scGRPCHealthAuth, scGRPCGetAuth}, names); diff != "" {
 		t.Errorf("scenarios run (-want +got):\n%s", diff)
 	}
 	if r.journey == nil {
@@ -54,7 +56,10 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 
 	var report strings.Builder
 	writeReport(&report, r)
-	for _, want := range []string{"| " + scGRPCHealth + " |", "| " + scRESTGet + " |", "### Auth0 mode", "### Memory"} {
+	for _, want := range []string{
+		"| " + scGRPCHealth + " |", "| " + scRESTGet + " |", "| " + scGRPCGetAuth + " |",
+		"vs Health/Check on the same server", "### Per round", "### Auth0 mode", "### Memory",
+	} {
 		if !strings.Contains(report.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, report.String())
 		}
@@ -73,6 +78,8 @@ func TestParseOptionsRejectsBadSettings(t *testing.T) {
 		{"unknown scenario", []string{"-scenarios", "grpc-health,nope"}, `unknown scenario "nope"`},
 		{"fewer users than workers", []string{"-users", "3", "-concurrency", "4"}, "-users (3) must be at least -concurrency (4)"},
 		{"zero duration", []string{"-duration", "0s"}, "-duration must be positive"},
+		{"negative warm-up pass", []string{"-warmup-pass", "-1s"}, "-warmup-pass not negative"},
+		{"no rounds", []string{"-rounds", "0"}, "-rounds must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

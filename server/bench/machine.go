@@ -32,12 +32,20 @@ func describeMachine(ctx context.Context) machine {
 	} else {
 		m.kernel = runtime.GOOS
 	}
-	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(data)); len(f) > 0 {
-			m.loadavg = f[0]
-		}
-	}
+	m.loadavg = loadAverage()
 	return m
+}
+
+// loadAverage is the 1-minute load average from /proc/loadavg, "" when unknown.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo, or "unknown".

@@ -109,8 +109,9 @@ func (r results) bin(tmp string) string {
 	return filepath.Join(tmp, serverBinName)
 }
 
-// runLoad builds the server, imports the users, then measures the scenarios on a server with
-// caller auth off and, when selected, on one with caller auth on.
+// runLoad builds the server, starts one server per kind of scenario selected (caller auth off,
+// caller auth on), each on its own copy of the users, and measures the scenarios of both in
+// interleaved rounds while both run.
 func runLoad(ctx context.Context, opts options, tmp string, r *results, logf func(string, ...any)) error {
 	if opts.serverBin == "" {
 		logf("building the server")
@@ -118,76 +119,36 @@ func runLoad(ctx context.Context, opts options, tmp string, r *results, logf fun
 			return err
 		}
 	}
-	catalog, usersFile, err := writeFixtures(tmp, opts.users)
-	if err != nil {
-		return err
-	}
 	plain, withAuth := opts.selected(false), opts.selected(true)
 	if len(plain) == 0 && len(withAuth) == 0 {
 		return nil
 	}
-	dataDir := filepath.Join(tmp, "data")
-	logf("importing %d users", opts.users)
-	if err := importUsers(ctx, r.bin(tmp), dataDir, usersFile); err != nil {
+	catalog, usersFile, err := writeFixtures(tmp, opts.users)
+	if err != nil {
 		return err
 	}
-	env := map[string]string{"PROFILE_DATA_DIR": dataDir, "PROFILE_CATALOG": catalog}
+	setup := serverSetup{
+		bin: r.bin(tmp), tmp: tmp, catalog: catalog, usersFile: usersFile,
+		users: opts.users, concurrency: opts.concurrency, grpcConns: opts.grpcConns,
+	}
+	var steps []step
 	if len(plain) > 0 {
-		runs, err := loadServer(ctx, opts, r.bin(tmp), env, filepath.Join(tmp, "server.log"), nil, plain, logf)
-		r.runs = append(r.runs, runs...)
+		ts, err := setup.start(ctx, "server", nil, nil, logf)
 		if err != nil {
 			return err
 		}
+		defer ts.close()
+		steps = append(steps, ts.steps(plain, opts.concurrency)...)
 	}
 	if len(withAuth) > 0 {
-		runs, err := loadAuthServer(ctx, opts, r.bin(tmp), env, tmp, withAuth, logf)
-		r.runs = append(r.runs, runs...)
+		ts, err := setup.startWithAuth(ctx, "server-auth", logf)
 		if err != nil {
 			return err
 		}
+		defer ts.close()
+		steps = append(steps, ts.steps(withAuth, opts.concurrency)...)
 	}
-	return nil
-}
-
-// loadAuthServer runs scenarios on a server that checks RS256 tokens from an in-process issuer;
-// each user calls with a token of its own.
-func loadAuthServer(ctx context.Context, opts options, bin string, env map[string]string, tmp string, list []scenario, logf func(string, ...any)) ([]measurement, error) {
-	iss, err := newIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.close()
-	logf("signing %d user tokens", opts.users)
-	bearer := make([]string, opts.users)
-	for u := range bearer {
-		tok, err := iss.userToken(userID(u), time.Hour)
-		if err != nil {
-			return nil, err
-		}
-		bearer[u] = "Bearer " + tok
-	}
-	authEnv := iss.authEnv()
-	for k, v := range env {
-		authEnv[k] = v
-	}
-	return loadServer(ctx, opts, bin, authEnv, filepath.Join(tmp, "server-auth.log"), bearer, list, logf)
-}
-
-// loadServer starts a server with env, primes its cache and measures the scenarios.
-func loadServer(ctx context.Context, opts options, bin string, env map[string]string, logPath string, bearer []string, list []scenario, logf func(string, ...any)) ([]measurement, error) {
-	srv, err := startServer(ctx, bin, env, logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.stop()
-	t, err := dialTarget(srv, opts.grpcConns, opts.concurrency, opts.users)
-	if err != nil {
-		return nil, err
-	}
-	defer t.close()
-	t.bearer = bearer
-	if err := prime(ctx, t, opts.concurrency); err != nil {
-		return nil, fmt.Errorf("%w\nserver log:\n%s", err, srv.logTail())
-	}
-	return runScenarios(ctx, opts, srv, t, list, logf)
+	r.runs, r.rounds, err = newRounds(opts, logf).run(ctx, steps)
+	r.loadavgEnd = loadAverage()
+	return err
 }

@@ -12,9 +12,13 @@ import (
 // options are the benchmark's settings, from flags.
 type options struct {
 	duration, warmup time.Duration
-	concurrency      int
-	users            int
-	grpcConns        int
+	// rounds is how many times every scenario is measured, interleaved: round by round.
+	rounds int
+	// warmupPass is the unmeasured run of every scenario before the first round.
+	warmupPass  time.Duration
+	concurrency int
+	users       int
+	grpcConns   int
 	// scenarios selects scenarios by name; nil means all.
 	scenarios map[string]bool
 
@@ -37,8 +41,10 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(usage)
-	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per scenario")
-	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up per scenario")
+	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured time per scenario per round")
+	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured warm-up before each measured run")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds; each measures every scenario once, and figures are medians over rounds")
+	fs.DurationVar(&o.warmupPass, "warmup-pass", time.Second, "unmeasured run of every scenario before round 1 (0: none)")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "closed-loop workers (callers with one call in flight each)")
 	fs.IntVar(&o.users, "users", 1000, "pre-filled users (at least -concurrency: writers own disjoint users)")
 	fs.IntVar(&o.grpcConns, "grpc-conns", 4, "shared gRPC connections the workers spread over")
@@ -85,8 +91,11 @@ func (o *options) setScenarios(list string) error {
 
 func (o options) validate() error {
 	var errs []error
-	if o.duration <= 0 || o.warmup < 0 {
-		errs = append(errs, errors.New("-duration must be positive and -warmup not negative"))
+	if o.duration <= 0 || o.warmup < 0 || o.warmupPass < 0 {
+		errs = append(errs, errors.New("-duration must be positive, -warmup and -warmup-pass not negative"))
+	}
+	if o.rounds < 1 {
+		errs = append(errs, errors.New("-rounds must be at least 1"))
 	}
 	if o.concurrency < 1 || o.grpcConns < 1 {
 		errs = append(errs, errors.New("-concurrency and -grpc-conns must be at least 1"))

@@ -34,16 +34,11 @@ func passMark(ok bool) string {
 // writeReport renders r as markdown.
 func writeReport(w io.Writer, r results) {
 	var b strings.Builder
-	o, m := r.opts, r.machine
-	fmt.Fprintf(&b, "## Benchmark: the service vs raw gRPC\n\n")
-	fmt.Fprintf(&b, "Measured %s on %d CPUs (%s), %s, %s. Closed loop over loopback: %d concurrent callers, %s per scenario after %s of warm-up, %d pre-filled users with cached profiles, a %d-field catalog, embedded store; the load generator shares the machine. Server CPU is the server process's user+system time over the run divided by requests served.\n\n",
-		m.date.Format("2006-01-02 15:04 UTC"), m.cpus, m.model, m.goVersion, m.kernel,
-		o.concurrency, o.duration, o.warmup, o.users, catalogFieldCount)
-	if m.loadavg != "" {
-		fmt.Fprintf(&b, "Load average at start: %s. Throughput moves with other work on the machine; server CPU per request much less.\n\n", m.loadavg)
-	}
+	b.WriteString("## Benchmark: the service vs raw gRPC\n\n")
+	writeSetup(&b, r)
 	writeRuns(&b, r)
 	writeChecks(&b, r.checks())
+	writePerRound(&b, r)
 	if r.journey != nil {
 		writeJourney(&b, *r.journey)
 	}
@@ -56,44 +51,149 @@ func writeReport(w io.Writer, r results) {
 	_, _ = io.WriteString(w, b.String())
 }
 
+// writeSetup says where, when and how the figures were measured, and how they are summarised.
+func writeSetup(b *strings.Builder, r results) {
+	o, m := r.opts, r.machine
+	fmt.Fprintf(b, "Measured %s on %d CPUs (%s), %s, %s. Closed loop over loopback: %d concurrent callers, %d pre-filled users with cached profiles, a %d-field catalog, embedded store; the load generator shares the machine. Server CPU is the server process's user+system time over a run divided by the requests it served.\n\n",
+		m.date.Format("2006-01-02 15:04 UTC"), m.cpus, m.model, m.goVersion, m.kernel, o.concurrency, o.users, catalogFieldCount)
+	fmt.Fprintf(b, "**%d interleaved rounds.** After a warm-up pass of %s per scenario (figures discarded, so that the first scenario does not meet a cold server), each round measures every scenario once, always in the same order, for %s after %s of warm-up. ", o.rounds, o.warmupPass, o.duration, o.warmup)
+	b.WriteString("The order is fixed rather than rotated so that every run has the same predecessor in every round (round 1 included, as the warm-up pass ends like a round): order effects are then the same in each round instead of being added to the spread, and with a few rounds and about ten scenarios a rotation could not balance positions anyway. The scenarios a target compares run next to each other, reads before writes. ")
+	b.WriteString("Req/s and server CPU/req are medians over rounds; the latency percentiles are those of the round with the median throughput (in a closed loop latency and throughput go together, so a row stays one consistent run). Ratios are computed per round, both sides measured seconds apart in the same round, and targets are judged on the median of the per-round ratios; the per-round figures below show the spread.\n\n")
+	if m.loadavg != "" || r.loadavgEnd != "" {
+		fmt.Fprintf(b, "Load average (1 min): %s before the run, %s when the rounds ended (the latter includes the benchmark's own load).", orDash(m.loadavg), orDash(r.loadavgEnd))
+		if len(r.rounds) > 0 {
+			b.WriteString(" Machine CPU per round: ")
+			for i, ri := range r.rounds {
+				if i > 0 {
+					b.WriteString("; ")
+				}
+				fmt.Fprintf(b, "round %d %s, %s busy, %s stolen by the hypervisor", ri.round, ri.elapsed.Round(time.Second), pct(ri.busy), pct(ri.steal))
+			}
+			b.WriteString(".")
+		}
+		b.WriteString("\n\n")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// pct prints a share as a percentage, "?" when unknown (negative).
+func pct(share float64) string {
+	if share < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f%%", share*100)
+}
+
+// writeRuns writes one row per scenario: its medians over rounds.
 func writeRuns(b *strings.Builder, r results) {
 	if len(r.runs) == 0 {
 		return
 	}
-	health, hasHealth := r.find(scGRPCHealth)
-	fmt.Fprintf(b, "| scenario | call | over | requests | errors | req/s | p50 | p90 | p99 | server CPU/req | CPU/req vs Health/Check |\n")
-	fmt.Fprintf(b, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	for _, run := range r.runs {
-		vs := "–"
-		if hasHealth {
-			vs = fmt.Sprintf("%.2fx", ratio(cpuPerReq(run), cpuPerReq(health)))
+	fmt.Fprintf(b, "| scenario | call | over | requests (%d rounds) | errors | req/s | p50 | p90 | p99 | server CPU/req | CPU/req vs Health/Check |\n", r.opts.rounds)
+	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, sc := range r.scenariosRun() {
+		mid, _ := r.medianRun(sc.name)
+		requests, errs := 0, 0
+		for _, m := range r.scenarioRuns(sc.name) {
+			requests += m.res.Requests
+			errs += m.res.Errors
 		}
-		res := run.res
+		vs := "–"
+		if base := r.baselineFor(sc); r.ran(base) {
+			vs = fmt.Sprintf("%.2fx", r.ratio(sc.name, base, cpuPerReq).median)
+		}
 		fmt.Fprintf(b, "| %s | %s | %s | %d | %d | %.0f | %s | %s | %s | %s | %s |\n",
-			run.sc.name, run.sc.call, run.sc.transport, res.Requests, res.Errors, res.Throughput(),
-			fmtDur(res.Percentile(0.5)), fmtDur(res.Percentile(0.9)), fmtDur(res.Percentile(0.99)),
-			fmtMicros(cpuPerReq(run)), vs)
+			sc.name, sc.call, sc.transport, requests, errs, r.figure(sc.name, throughput).median,
+			fmtDur(mid.res.Percentile(0.5)), fmtDur(mid.res.Percentile(0.9)), fmtDur(mid.res.Percentile(0.99)),
+			fmtMicros(r.figure(sc.name, cpuPerReq).median), vs)
 	}
-	if len(r.opts.selected(true)) > 0 {
-		fmt.Fprintf(b, "\nThe caller-auth scenarios run on a second server (same binary, data and catalog) checking RS256 tokens, one token per user with `sub` = the user; their ratios use the first server's Health/Check, which needs no token.\n")
+	if r.ran(scGRPCGetAuth) || r.ran(scRESTGetAuth) || r.ran(scGRPCHealthAuth) {
+		b.WriteString("\nThe caller-auth scenarios run on a second server process (same binary, catalog and users, a data folder of its own) that checks RS256 tokens, one token per user with `sub` = the user. Both servers run for the whole benchmark and every round measures both. ")
+		if r.ran(scGRPCHealthAuth) {
+			b.WriteString("Their CPU ratios are taken against that second server's own Health/Check (`grpc-health-auth`; health is public, so it carries no token), measured in the same round, so that both sides come from one process.\n")
+		} else {
+			b.WriteString("`grpc-health-auth` was not selected, so their CPU ratios are taken against the first server's Health/Check.\n")
+		}
 	}
-	for _, run := range r.runs {
-		if run.res.FirstError != nil {
-			fmt.Fprintf(b, "\n%s: %d errors; first: `%v`\n", run.sc.name, run.res.Errors, run.res.FirstError)
+	for _, m := range r.runs {
+		if m.res.FirstError != nil {
+			fmt.Fprintf(b, "\n%s, round %d: %d errors; first: `%v`\n", m.sc.name, m.round, m.res.Errors, m.res.FirstError)
 		}
 	}
 	b.WriteString("\n")
+}
+
+// scenariosRun lists the scenarios measured, in the order of a round.
+func (r results) scenariosRun() []scenario {
+	var out []scenario
+	for _, sc := range scenarios() {
+		if r.ran(sc.name) {
+			out = append(out, sc)
+		}
+	}
+	return out
 }
 
 func writeChecks(b *strings.Builder, checks []check) {
 	if len(checks) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "### Targets (issue 6)\n\n| target | measured | target | result |\n|---|--:|--:|---|\n")
+	b.WriteString("### Targets (issue 6)\n\n| target | measured (median) | min–max | per round | target | result |\n|---|--:|--:|--:|--:|---|\n")
 	for _, c := range checks {
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", c.target, c.measured, c.limit, passMark(c.pass))
+		rng, per := "–", "–"
+		if c.ratio != nil && c.ratio.rounds() > 0 {
+			rng = fmt.Sprintf("%.2f–%.2f", c.ratio.min, c.ratio.max)
+			per = joinFloats(c.ratio.perRound, "%.2f")
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", c.target, c.measured, rng, per, c.limit, passMark(c.pass))
 	}
 	b.WriteString("\n")
+}
+
+// writePerRound writes each scenario's raw figures round by round.
+func writePerRound(b *strings.Builder, r results) {
+	if len(r.runs) == 0 {
+		return
+	}
+	b.WriteString("### Per round\n\nRaw figures of each round, in round order (r1 / r2 / ...).\n\n")
+	b.WriteString("| scenario | req/s | server CPU/req (µs) | CPU/req vs Health/Check | p50 |\n|---|--:|--:|--:|--:|\n")
+	for _, sc := range r.scenariosRun() {
+		vs := "–"
+		if base := r.baselineFor(sc); r.ran(base) {
+			vs = joinFloats(r.ratio(sc.name, base, cpuPerReq).perRound, "%.2f")
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", sc.name,
+			r.eachRound(sc.name, func(m measurement) string { return fmt.Sprintf("%.0f", throughput(m)) }),
+			r.eachRound(sc.name, func(m measurement) string { return fmt.Sprintf("%.1f", cpuPerReq(m)*1e6) }),
+			vs,
+			r.eachRound(sc.name, func(m measurement) string { return fmtDur(m.res.Percentile(0.5)) }))
+	}
+	b.WriteString("\n")
+}
+
+// eachRound prints f of the scenario's run in every round, separated by " / ".
+func (r results) eachRound(name string, f func(measurement) string) string {
+	runs := r.scenarioRuns(name)
+	parts := make([]string, len(runs))
+	for i, m := range runs {
+		parts[i] = f(m)
+	}
+	return strings.Join(parts, " / ")
+}
+
+// joinFloats prints values with format, separated by " / ".
+func joinFloats(vals []float64, format string) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = fmt.Sprintf(format, v)
+	}
+	return strings.Join(parts, " / ")
 }
 
 func writeJourney(b *strings.Builder, j journeyResult) {

@@ -9,14 +9,12 @@ import (
 	"github.com/acme/progressive-profiling/server/bench/internal/procstat"
 )
 
-// settle is the pause between scenarios, so that one's trailing work (group commits, closing
-// connections) is not billed to the next.
-const settle = 200 * time.Millisecond
-
-// measurement is one scenario's figures.
+// measurement is one scenario's figures in one round.
 type measurement struct {
-	sc  scenario
-	res load.Result
+	sc scenario
+	// round is 1-based.
+	round int
+	res   load.Result
 	// cpu is the server's user+system CPU time over the measured run.
 	cpu time.Duration
 }
@@ -29,51 +27,39 @@ func (m measurement) cpuPerRequest() time.Duration {
 	return m.cpu / time.Duration(m.res.Requests)
 }
 
-// measure warms sc up, then runs it for opts.duration while reading the server's CPU time
+// step is one scenario bound to the server it runs on. Its operations are built once, so
+// per-worker state (the user cycle, write counters, subscription toggles) carries over from the
+// warm-up pass through every round and every write really changes something.
+type step struct {
+	sc  scenario
+	srv *serverProc
+	ops []load.Op
+}
+
+// run drives st's operations for d, or until ctx is done.
+func (st step) run(ctx context.Context, d time.Duration) load.Result {
+	return load.Run(ctx, load.Config{Concurrency: len(st.ops), Duration: d}, func(w int) load.Op { return st.ops[w] })
+}
+
+// measure warms st up for warmup, then runs it for d while reading the server's CPU time
 // before and after.
-func measure(ctx context.Context, opts options, srv *serverProc, t *target, sc scenario) (measurement, error) {
-	ops := sc.ops(t, opts.concurrency)
-	newOp := func(w int) load.Op { return ops[w] }
-	if opts.warmup > 0 {
-		load.Run(ctx, load.Config{Concurrency: opts.concurrency, Duration: opts.warmup}, newOp)
+func measure(ctx context.Context, st step, warmup, d time.Duration) (measurement, error) {
+	if warmup > 0 {
+		st.run(ctx, warmup)
 	}
-	u0, s0, err := procstat.CPUTime(srv.pid())
+	u0, s0, err := procstat.CPUTime(st.srv.pid())
 	if err != nil {
 		return measurement{}, fmt.Errorf("server CPU time: %w", err)
 	}
-	res := load.Run(ctx, load.Config{Concurrency: opts.concurrency, Duration: opts.duration}, newOp)
-	u1, s1, err := procstat.CPUTime(srv.pid())
+	res := st.run(ctx, d)
+	u1, s1, err := procstat.CPUTime(st.srv.pid())
 	if err != nil {
 		return measurement{}, fmt.Errorf("server CPU time: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return measurement{}, err
 	}
-	return measurement{sc: sc, res: res, cpu: (u1 - u0) + (s1 - s0)}, nil
-}
-
-// runScenarios measures each scenario in turn against one server and logs progress to logf.
-func runScenarios(ctx context.Context, opts options, srv *serverProc, t *target, list []scenario, logf func(string, ...any)) ([]measurement, error) {
-	var out []measurement
-	for _, sc := range list {
-		logf("running %s (%s %s) for %s after %s warm-up", sc.name, sc.transport, sc.call, opts.duration, opts.warmup)
-		m, err := measure(ctx, opts, srv, t, sc)
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", sc.name, err)
-		}
-		logf("  %d requests, %d errors, %.0f req/s, p50 %s, server CPU %s/req", m.res.Requests, m.res.Errors,
-			m.res.Throughput(), fmtDur(m.res.Percentile(0.5)), fmtDur(m.cpuPerRequest()))
-		if m.res.FirstError != nil {
-			logf("  first error: %v", m.res.FirstError)
-		}
-		out = append(out, m)
-		select {
-		case <-ctx.Done():
-			return out, ctx.Err()
-		case <-time.After(settle):
-		}
-	}
-	return out, nil
+	return measurement{sc: st.sc, res: res, cpu: (u1 - u0) + (s1 - s0)}, nil
 }
 
 // prime reads every user's prompt once, so that measured reads find cached profiles (and, with

@@ -13,7 +13,9 @@ func cachedLimit(latency time.Duration) time.Duration { return latency / 2 }
 
 // check is one target of issue 6 and how the run fared against it.
 type check struct {
-	target   string
+	target string
+	// ratio holds the per-round ratios of a ratio target; nil for the other targets.
+	ratio    *spread
 	measured string
 	limit    string
 	pass     bool
@@ -21,62 +23,51 @@ type check struct {
 
 // results gathers everything a run measured.
 type results struct {
-	opts     options
-	machine  machine
-	runs     []measurement
-	journey  *journeyResult
-	memory   []memoryResult
-	failures []string // parts that could not run
+	opts    options
+	machine machine
+	// runs are the measured runs of every round (the warm-up pass is not kept).
+	runs   []measurement
+	rounds []roundInfo
+	// loadavgEnd is the 1-minute load average when the load rounds ended.
+	loadavgEnd string
+	journey    *journeyResult
+	memory     []memoryResult
+	failures   []string // parts that could not run
 }
 
-func (r results) find(name string) (measurement, bool) {
-	for _, m := range r.runs {
-		if m.sc.name == name {
-			return m, true
-		}
+// ratioCheck judges a ratio target on the median of its per-round ratios; atMost says whether
+// limit is a ceiling or a floor.
+func ratioCheck(target string, s spread, limit float64, atMost bool) check {
+	c := check{target: target, ratio: &s, measured: fmt.Sprintf("%.2fx", s.median)}
+	if atMost {
+		c.limit = fmt.Sprintf("≤ %.2fx", limit)
+		c.pass = s.rounds() > 0 && s.median > 0 && s.median <= limit
+	} else {
+		c.limit = fmt.Sprintf("≥ %.2fx", limit)
+		c.pass = s.rounds() > 0 && s.median >= limit
 	}
-	return measurement{}, false
+	return c
 }
 
-// cpuPerReq is the server's CPU time per request, in seconds.
-func cpuPerReq(m measurement) float64 {
-	if m.res.Requests == 0 {
-		return 0
-	}
-	return m.cpu.Seconds() / float64(m.res.Requests)
-}
-
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return a / b
-}
-
-// checks evaluates the targets whose scenarios ran.
+// checks evaluates the targets whose scenarios ran. Each ratio is taken per round, numerator
+// and denominator from the same round, and judged on its median over rounds.
 func (r results) checks() []check {
 	var out []check
-	health, hasHealth := r.find(scGRPCHealth)
-	get, hasGet := r.find(scGRPCGet)
-	atMost := func(target string, v, limit float64) {
-		out = append(out, check{target, fmt.Sprintf("%.2fx", v), fmt.Sprintf("≤ %.2fx", limit), v > 0 && v <= limit})
+	add := func(num, den string, f func(measurement) float64, target string, limit float64, atMost bool) {
+		if r.ran(num) && r.ran(den) {
+			out = append(out, ratioCheck(target, r.ratio(num, den, f), limit, atMost))
+		}
 	}
-	atLeast := func(target string, v, limit float64) {
-		out = append(out, check{target, fmt.Sprintf("%.2fx", v), fmt.Sprintf("≥ %.2fx", limit), v >= limit})
+	add(scGRPCGet, scGRPCHealth, cpuPerReq, "GetMissingFields gRPC: server CPU/req vs Health/Check", 1.25, true)
+	add(scGRPCGet, scGRPCHealth, throughput, "GetMissingFields gRPC: throughput vs Health/Check", 0.8, false)
+	add(scRESTGet, scGRPCGet, cpuPerReq, "GetMissingFields REST: server CPU/req vs gRPC GetMissingFields", 2, true)
+	add(scGRPCSubmit, scGRPCHealth, throughput, "SubmitFields gRPC (embedded, durable): throughput vs Health/Check", 0.4, false)
+	authBase := r.baselineFor(scenario{auth: true})
+	authTarget := "GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check on the same server"
+	if authBase != scGRPCHealthAuth {
+		authTarget = "GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check on the server without auth"
 	}
-	if hasHealth && hasGet {
-		atMost("GetMissingFields gRPC: server CPU/req vs Health/Check", ratio(cpuPerReq(get), cpuPerReq(health)), 1.25)
-		atLeast("GetMissingFields gRPC: throughput vs Health/Check", ratio(get.res.Throughput(), health.res.Throughput()), 0.8)
-	}
-	if rest, ok := r.find(scRESTGet); ok && hasGet {
-		atMost("GetMissingFields REST: server CPU/req vs gRPC GetMissingFields", ratio(cpuPerReq(rest), cpuPerReq(get)), 2)
-	}
-	if sub, ok := r.find(scGRPCSubmit); ok && hasHealth {
-		atLeast("SubmitFields gRPC (embedded, durable): throughput vs Health/Check", ratio(sub.res.Throughput(), health.res.Throughput()), 0.4)
-	}
-	if a, ok := r.find(scGRPCGetAuth); ok && hasHealth {
-		atMost("GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check", ratio(cpuPerReq(a), cpuPerReq(health)), 1.5)
-	}
+	add(scGRPCGetAuth, authBase, cpuPerReq, authTarget, 1.5, true)
 	if r.journey != nil {
 		out = append(out, r.journey.checks()...)
 	}
@@ -92,8 +83,8 @@ func (j journeyResult) checks() []check {
 		errs += s.errors
 	}
 	out := []check{
-		{"Auth0 mode: upstream GET per journey", fmt.Sprintf("%.2f", gets), "≤ 1", errs == 0 && gets <= 1},
-		{"Auth0 mode: upstream PATCH per journey", fmt.Sprintf("%.2f", patches), "≤ 2", errs == 0 && patches <= 2},
+		{target: "Auth0 mode: upstream GET per journey", measured: fmt.Sprintf("%.2f", gets), limit: "≤ 1", pass: errs == 0 && gets <= 1},
+		{target: "Auth0 mode: upstream PATCH per journey", measured: fmt.Sprintf("%.2f", patches), limit: "≤ 2", pass: errs == 0 && patches <= 2},
 	}
 	limit := cachedLimit(j.latency)
 	var worst time.Duration
@@ -103,8 +94,10 @@ func (j journeyResult) checks() []check {
 		}
 	}
 	out = append(out, check{
-		"Auth0 mode: slowest RPC served from cache (no wait on Auth0)", fmtDur(worst),
-		fmt.Sprintf("< %s (half the added latency)", fmtDur(limit)), errs == 0 && worst > 0 && worst < limit,
+		target:   "Auth0 mode: slowest RPC served from cache (no wait on Auth0)",
+		measured: fmtDur(worst),
+		limit:    fmt.Sprintf("< %s (half the added latency)", fmtDur(limit)),
+		pass:     errs == 0 && worst > 0 && worst < limit,
 	})
 	return out
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/progressive-profiling/server/bench/internal/load"
+)
+
+func TestNewSpreadTakesMedianAndRange(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []float64
+		want spread
+	}{
+		{"odd count", []float64{3, 1, 2}, spread{perRound: []float64{3, 1, 2}, median: 2, min: 1, max: 3}},
+		{"even count averages the middle two", []float64{4, 1, 2, 3}, spread{perRound: []float64{4, 1, 2, 3}, median: 2.5, min: 1, max: 4}},
+		{"one round", []float64{7}, spread{perRound: []float64{7}, median: 7, min: 7, max: 7}},
+		{"no rounds", nil, spread{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, newSpread(tt.in), cmp.AllowUnexported(spread{})); diff != "" {
+				t.Errorf("newSpread(%v) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+// fakeRun is a measurement of scenario name in round with requests calls in one second, all
+// successful, and cpuMicros of server CPU per request.
+func fakeRun(name string, round, requests int, cpuMicros float64) measurement {
+	return measurement{
+		sc:    scenario{name: name, auth: name == scGRPCHealthAuth || name == scGRPCGetAuth},
+		round: round,
+		res:   load.Result{Requests: requests, Elapsed: time.Second, Latencies: make([]time.Duration, requests)},
+		cpu:   time.Duration(cpuMicros * float64(requests) * float64(time.Microsecond)),
+	}
+}
+
+func TestRatioPairsRunsOfTheSameRound(t *testing.T) {
+	// Round 2 of the baseline is missing: that round has no ratio.
+	r := results{runs: []measurement{
+		fakeRun(scGRPCHealth, 1, 100, 10), fakeRun(scGRPCGet, 1, 100, 12),
+		fakeRun(scGRPCGet, 2, 100, 50),
+		fakeRun(scGRPCHealth, 3, 100, 20), fakeRun(scGRPCGet, 3, 100, 30),
+	}}
+	got := r.ratio(scGRPCGet, scGRPCHealth, cpuPerReq)
+	want := spread{perRound: []float64{1.2, 1.5}, median: 1.35, min: 1.2, max: 1.5}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(spread{}), approx()); diff != "" {
+		t.Errorf("ratio (-want +got):\n%s", diff)
+	}
+}
+
+func TestMedianRunIsTheRoundWithMedianThroughput(t *testing.T) {
+	r := results{runs: []measurement{fakeRun(scGRPCGet, 1, 300, 1), fakeRun(scGRPCGet, 2, 100, 1), fakeRun(scGRPCGet, 3, 200, 1)}}
+	got, ok := r.medianRun(scGRPCGet)
+	if !ok || got.round != 3 {
+		t.Errorf("medianRun = round %d (found %v), want round 3", got.round, ok)
+	}
+}
+
+func TestChecksJudgeTheMedianOfPerRoundRatios(t *testing.T) {
+	// gRPC GetMissingFields CPU ratios per round: 1.0, 1.3, 1.2; median 1.2 passes ≤ 1.25
+	// although one round is over.
+	r := results{runs: []measurement{
+		fakeRun(scGRPCHealth, 1, 100, 10), fakeRun(scGRPCGet, 1, 100, 10),
+		fakeRun(scGRPCHealth, 2, 100, 10), fakeRun(scGRPCGet, 2, 100, 13),
+		fakeRun(scGRPCHealth, 3, 100, 10), fakeRun(scGRPCGet, 3, 100, 12),
+	}}
+	c := r.checks()[0]
+	got := struct {
+		Measured string
+		Pass     bool
+		Min, Max float64
+	}{c.measured, c.pass, c.ratio.min, c.ratio.max}
+	want := struct {
+		Measured string
+		Pass     bool
+		Min, Max float64
+	}{"1.20x", true, 1.0, 1.3}
+	if diff := cmp.Diff(want, got, approx()); diff != "" {
+		t.Errorf("first check (-want +got):\n%s", diff)
+	}
+}
+
+func TestAuthTargetUsesTheAuthServersOwnHealthCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		runs []measurement
+		want string
+	}{
+		{
+			"auth server's Health/Check ran",
+			[]measurement{fakeRun(scGRPCHealth, 1, 100, 10), fakeRun(scGRPCHealthAuth, 1, 100, 20), fakeRun(scGRPCGetAuth, 1, 100, 28)},
+			"1.40x",
+		},
+		{
+			"only the first server's Health/Check ran",
+			[]measurement{fakeRun(scGRPCHealth, 1, 100, 10), fakeRun(scGRPCGetAuth, 1, 100, 28)},
+			"2.80x",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			for _, c := range (results{runs: tt.runs}).checks() {
+				if c.ratio != nil {
+					got = c.measured
+				}
+			}
+			if got != tt.want {
+				t.Errorf("auth CPU ratio = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// approx compares floats to 1e-9, as ratios of computed durations are not exact.
+func approx() cmp.Option {
+	return cmp.Comparer(func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 })
+}
