@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/app"
 	"github.com/acme/progressive-profiling/server/internal/config"
@@ -46,7 +47,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := telemetry.NewLogger(stderr, cfg.LogLevel)
+	// Logs to a terminal go out line by line; elsewhere they are batched (see BufferedWriter).
+	logOut := stderr
+	if !telemetry.IsTerminal(stderr) {
+		bw := telemetry.NewBufferedWriter(stderr, 200*time.Millisecond)
+		defer bw.Close()
+		logOut = bw
+	}
+	logger := telemetry.NewLogger(logOut, cfg.LogLevel)
 	srv, err := app.New(cfg, logger, app.Options{})
 	if err != nil {
 		return err

@@ -17,15 +17,23 @@ import (
 )
 
 // NewLogger returns a logger writing to w at the given level ("debug", "info", "warn" or
-// "error", any case; anything else means info): JSON lines, or text when w is a terminal.
+// "error", any case; anything else means info): JSON lines, or text when w is a terminal. When w
+// is a *BufferedWriter, warnings and errors are flushed at once.
 func NewLogger(w io.Writer, level string) *slog.Logger {
 	lvl, _ := ParseLevel(level)
 	opts := &slog.HandlerOptions{Level: lvl}
 	if isTerminal(w) {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if bw, ok := w.(*BufferedWriter); ok {
+		h = flushingHandler{Handler: h, w: bw}
+	}
+	return slog.New(h)
 }
+
+// IsTerminal reports whether w is a terminal, where logs are text and unbuffered.
+func IsTerminal(w io.Writer) bool { return isTerminal(w) }
 
 // ParseLevel parses a log level name as NewLogger does; it reports an error, and returns
 // info, for a name it does not know. "" is info.
