@@ -26,6 +26,8 @@ type target struct {
 	users   int
 	// bearer holds "Bearer <token>" for each user when the server checks callers' tokens.
 	bearer []string
+	// service is "Bearer <token>" of a backend service allowed to read every profile.
+	service string
 }
 
 // dialTarget connects to srv with nConns gRPC connections and a REST client sized for

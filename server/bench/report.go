@@ -113,8 +113,8 @@ func writeRuns(b *strings.Builder, r results) {
 			fmtDur(mid.res.Percentile(0.5)), fmtDur(mid.res.Percentile(0.9)), fmtDur(mid.res.Percentile(0.99)),
 			fmtMicros(r.figure(sc.name, cpuPerReq).median), vs)
 	}
-	if r.ran(scGRPCGetAuth) || r.ran(scRESTGetAuth) || r.ran(scGRPCHealthAuth) {
-		b.WriteString("\nThe caller-auth scenarios run on a second server process (same binary, catalog and users, a data folder of its own) that checks RS256 tokens, one token per user with `sub` = the user. Both servers run for the whole benchmark and every round measures both. ")
+	if r.ran(scGRPCGetAuth) || r.ran(scRESTGetAuth) || r.ran(scGRPCHealthAuth) || r.ran(scGRPCGetService) {
+		b.WriteString("\nThe caller-auth scenarios run on a second server process (same binary, catalog and users, a data folder of its own) that checks RS256 tokens: in `grpc-get-missing-auth` and `rest-get-missing-auth` each user calls with a token of its own (`sub` = the user, so every call carries a different token), in `grpc-get-missing-service` every call carries one backend service token (`read:profiles`). Both servers run for the whole benchmark and every round measures both. ")
 		if r.ran(scGRPCHealthAuth) {
 			b.WriteString("Their CPU ratios are taken against that second server's own Health/Check (`grpc-health-auth`; health is public, so it carries no token), measured in the same round, so that both sides come from one process.\n")
 		} else {

@@ -27,9 +27,10 @@ const (
 	scGRPCHealthAuth = "grpc-health-auth"
 	scGRPCGetAuth    = "grpc-get-missing-auth"
 	scRESTGetAuth    = "rest-get-missing-auth"
+	scGRPCGetService = "grpc-get-missing-service"
 	allScenarioNames = scGRPCHealth + "," + scGRPCGet + "," + scRESTGet + "," + scRESTHealthz + "," +
 		scGRPCSubmit + "," + scRESTSubmit + "," + scGRPCSubscribe + "," +
-		scGRPCHealthAuth + "," + scGRPCGetAuth + "," + scRESTGetAuth
+		scGRPCHealthAuth + "," + scGRPCGetAuth + "," + scGRPCGetService + "," + scRESTGetAuth
 )
 
 // scenario is one kind of call measured under load.
@@ -60,7 +61,8 @@ func scenarios() []scenario {
 		{scRESTSubmit, "SubmitFields (durable write)", "REST", false, restSubmitOps},
 		{scGRPCSubscribe, "MarkSubscribed (durable write)", "gRPC", false, grpcSubscribeOps},
 		{scGRPCHealthAuth, "Health/Check, caller-auth server (baseline, public)", "gRPC", true, grpcHealthOps},
-		{scGRPCGetAuth, "GetMissingFields, caller auth on", "gRPC", true, grpcGetOps},
+		{scGRPCGetAuth, "GetMissingFields, caller auth on, a token per user", "gRPC", true, grpcGetOps},
+		{scGRPCGetService, "GetMissingFields, caller auth on, one service token", "gRPC", true, grpcGetServiceOps},
 		{scRESTGetAuth, "GetMissingFields, caller auth on", "REST", true, restGetOps},
 	}
 }
@@ -124,6 +126,22 @@ func grpcGetOps(t *target, concurrency int) []load.Op {
 		return func(ctx context.Context) error {
 			u := next()
 			_, err := client.GetMissingFields(t.withBearer(ctx, u), &profilev1.GetMissingFieldsRequest{UserId: userID(u)})
+			return err
+		}
+	})
+}
+
+// grpcGetServiceOps calls as a backend service does: every call carries the same service token
+// (read:profiles), whatever the user.
+func grpcGetServiceOps(t *target, concurrency int) []load.Op {
+	return perWorker(concurrency, func(w int) load.Op {
+		client, next := t.profile[t.conn(w)], cycle(w, concurrency, t.users)
+		return func(ctx context.Context) error {
+			u := next()
+			if t.service != "" {
+				ctx = metadata.AppendToOutgoingContext(ctx, "authorization", t.service)
+			}
+			_, err := client.GetMissingFields(ctx, &profilev1.GetMissingFieldsRequest{UserId: userID(u)})
 			return err
 		}
 	})

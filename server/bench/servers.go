@@ -72,11 +72,17 @@ func (s serverSetup) startWithAuth(ctx context.Context, name string, logf func(s
 		}
 		bearer[u] = "Bearer " + tok
 	}
+	service, err := iss.serviceToken("bench-backend", "read:profiles", time.Hour)
+	if err != nil {
+		iss.close()
+		return nil, err
+	}
 	ts, err := s.start(ctx, name, iss.authEnv(), bearer, logf)
 	if err != nil {
 		iss.close()
 		return nil, err
 	}
+	ts.t.service = "Bearer " + service
 	ts.iss = iss
 	return ts, nil
 }

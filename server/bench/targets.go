@@ -67,7 +67,8 @@ func (r results) checks() []check {
 	if authBase != scGRPCHealthAuth {
 		authTarget = "GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check on the server without auth"
 	}
-	add(scGRPCGetAuth, authBase, cpuPerReq, authTarget, 1.5, true)
+	add(scGRPCGetAuth, authBase, cpuPerReq, authTarget+", a token per user", 1.5, true)
+	add(scGRPCGetService, authBase, cpuPerReq, authTarget+", one service token", 1.5, true)
 	if r.journey != nil {
 		out = append(out, r.journey.checks()...)
 	}

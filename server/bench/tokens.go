@@ -92,6 +92,28 @@ func (i *issuer) userToken(sub string, ttl time.Duration) (string, error) {
 	return string(signed), nil
 }
 
+// serviceToken signs a machine-to-machine access token of client clientID ("{id}@clients")
+// with the given scope, valid for ttl.
+func (i *issuer) serviceToken(clientID, scope string, ttl time.Duration) (string, error) {
+	now := time.Now()
+	tok, err := jwt.NewBuilder().
+		Issuer(i.iss()).
+		Subject(clientID+"@clients").
+		Audience([]string{benchAudience}).
+		IssuedAt(now).
+		Expiration(now.Add(ttl)).
+		Claim("scope", scope).
+		Build()
+	if err != nil {
+		return "", err
+	}
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256(), i.priv))
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return string(signed), nil
+}
+
 // authEnv is the server configuration that turns caller auth on against this issuer.
 func (i *issuer) authEnv() map[string]string {
 	return map[string]string{
