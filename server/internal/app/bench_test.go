@@ -15,8 +15,7 @@ import (
 // figures come from `go run ./server/bench`.
 
 func BenchmarkHealthCheckGRPC(b *testing.B) {
-	ts := startServer(&testing.T{}, serverOptions{dir: b.TempDir()})
-	defer ts.stop()
+	ts := startServer(b, serverOptions{})
 	c := healthpb.NewHealthClient(ts.conn)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -28,8 +27,7 @@ func BenchmarkHealthCheckGRPC(b *testing.B) {
 }
 
 func BenchmarkGetMissingFieldsGRPC(b *testing.B) {
-	ts := startServer(&testing.T{}, serverOptions{dir: b.TempDir()})
-	defer ts.stop()
+	ts := startServer(b, serverOptions{})
 	c := profilev1.NewProfileServiceClient(ts.conn)
 	req := &profilev1.GetMissingFieldsRequest{UserId: "auth0|bench"}
 	b.ReportAllocs()
@@ -42,8 +40,7 @@ func BenchmarkGetMissingFieldsGRPC(b *testing.B) {
 }
 
 func BenchmarkGetMissingFieldsREST(b *testing.B) {
-	ts := startServer(&testing.T{}, serverOptions{dir: b.TempDir()})
-	defer ts.stop()
+	ts := startServer(b, serverOptions{})
 	c := &restClient{base: ts.httpURL}
 	req := &profilev1.GetMissingFieldsRequest{UserId: "auth0|bench"}
 	b.ReportAllocs()
@@ -56,8 +53,7 @@ func BenchmarkGetMissingFieldsREST(b *testing.B) {
 }
 
 func BenchmarkSubmitFieldsGRPCParallel(b *testing.B) {
-	ts := startServer(&testing.T{}, serverOptions{dir: b.TempDir()})
-	defer ts.stop()
+	ts := startServer(b, serverOptions{})
 	c := profilev1.NewProfileServiceClient(ts.conn)
 	b.ReportAllocs()
 	b.SetParallelism(32)

@@ -56,7 +56,7 @@ func testConfig(dir string) config.Config {
 	}
 }
 
-func startServer(t *testing.T, o serverOptions) *testServer {
+func startServer(t testing.TB, o serverOptions) *testServer {
 	t.Helper()
 	if o.dir == "" {
 		o.dir = t.TempDir()
