@@ -50,12 +50,14 @@ type Store struct {
 	cache  *lru.Cache[string, *store.Profile]
 	fillMu sync.RWMutex // readers filling the cache hold it shared; the writer's cache update holds it
 
-	reqs    chan *request
-	closing chan struct{}
-	done    chan struct{}
-	closed  atomic.Bool
-	once    sync.Once
-	closeEr error
+	reqs chan *request
+	// lastBatch is the size of the writer's previous batch; only the writer uses it.
+	lastBatch int
+	closing   chan struct{}
+	done      chan struct{}
+	closed    atomic.Bool
+	once      sync.Once
+	closeEr   error
 
 	writes  atomic.Uint64
 	commits atomic.Uint64

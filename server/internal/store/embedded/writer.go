@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"sync/atomic"
+	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
@@ -98,6 +99,8 @@ func (s *Store) writer() {
 			return
 		case req := <-s.reqs:
 			batch = s.drain(append(batch[:0], req))
+			batch = s.linger(batch)
+			s.lastBatch = len(batch)
 			s.runBatch(batch)
 			clear(batch)
 		}
@@ -116,6 +119,33 @@ func (s *Store) drain(batch []*request) []*request {
 	}
 	return batch
 }
+
+// linger waits a little (lingerFor at most) for more writes when the batch is small but the
+// previous one showed concurrent writers, so that more writes share one commit and its two
+// syncs: fewer commits cost less CPU per write under load. A lone writer never waits.
+func (s *Store) linger(batch []*request) []*request {
+	if len(batch) >= lingerBatch || s.lastBatch <= 1 {
+		return batch
+	}
+	t := time.NewTimer(lingerFor)
+	defer t.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case req := <-s.reqs:
+			batch = append(batch, req)
+		case <-t.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+const (
+	// lingerBatch is the batch size from which the writer commits without lingering.
+	lingerBatch = 32
+	// lingerFor bounds how long a write may wait for others to share its commit.
+	lingerFor = 300 * time.Microsecond
+)
 
 // failPending answers the requests still queued at Close.
 func (s *Store) failPending() {
