@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
 	"unicode/utf8"
@@ -38,14 +39,15 @@ func New(e *engine.Engine, s store.Store, logger *slog.Logger) *Service {
 
 // GetMissingFields returns the next prompt for a user.
 func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissingFieldsRequest) (*profilev1.GetMissingFieldsResponse, error) {
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields())}
+	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq)); err != nil {
+		return nil, s.status(ctx, err)
+	}
 	userID, principal, err := s.target(ctx, req.GetUserId(), auth.Read)
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), IncludeAppMetadata: mayWriteApp(principal)}
-	if err := s.engine.CheckPromptRequest(preq); err != nil {
-		return nil, s.status(ctx, err)
-	}
+	preq.IncludeAppMetadata = mayWriteApp(principal)
 	p, err := s.store.Get(ctx, userID)
 	if err != nil {
 		return nil, s.status(ctx, err)
@@ -59,20 +61,23 @@ func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissin
 
 // SubmitFields validates and stores answers and declines, then returns the next prompt.
 func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsRequest) (*profilev1.SubmitFieldsResponse, error) {
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields())}
+	sub := engine.Submission{
+		Values:        structToMap(req.GetValues()),
+		Declines:      req.GetDeclinedFields(),
+		DeclineTopics: req.GetDeclinedTopics(),
+	}
+	// Every violation at once, before the profile is read: a bad submission costs no store
+	// call. The checks that need the profile run again inside the update.
+	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq), s.checkSubmission(sub)); err != nil {
+		return nil, s.status(ctx, err)
+	}
 	userID, principal, err := s.target(ctx, req.GetUserId(), auth.Write)
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), IncludeAppMetadata: mayWriteApp(principal)}
-	if err := s.engine.CheckPromptRequest(preq); err != nil {
-		return nil, s.status(ctx, err)
-	}
-	sub := engine.Submission{
-		Values:           structToMap(req.GetValues()),
-		Declines:         req.GetDeclinedFields(),
-		DeclineTopics:    req.GetDeclinedTopics(),
-		AllowAppMetadata: mayWriteApp(principal),
-	}
+	preq.IncludeAppMetadata = mayWriteApp(principal)
+	sub.AllowAppMetadata = mayWriteApp(principal)
 	var changed []string
 	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
 		patch, err := s.engine.Submit(current, sub)
@@ -91,12 +96,12 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 
 // MarkSubscribed subscribes a user to a topic or unsubscribes them.
 func (s *Service) MarkSubscribed(ctx context.Context, req *profilev1.MarkSubscribedRequest) (*profilev1.MarkSubscribedResponse, error) {
-	userID, _, err := s.target(ctx, req.GetUserId(), auth.Write)
-	if err != nil {
+	change := engine.SubscriptionChange{Topic: req.GetTopic(), Subscribe: req.GetSubscribed(), Source: req.GetSource()}
+	if err := invalid(req.GetUserId(), s.engine.CheckSubscriptionChange(change)); err != nil {
 		return nil, s.status(ctx, err)
 	}
-	change := engine.SubscriptionChange{Topic: req.GetTopic(), Subscribe: req.GetSubscribed(), Source: req.GetSource()}
-	if err := s.engine.CheckSubscriptionChange(change); err != nil {
+	userID, _, err := s.target(ctx, req.GetUserId(), auth.Write)
+	if err != nil {
 		return nil, s.status(ctx, err)
 	}
 	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
@@ -110,6 +115,9 @@ func (s *Service) MarkSubscribed(ctx context.Context, req *profilev1.MarkSubscri
 
 // GetProfile returns the effective values of the catalog's fields for a user.
 func (s *Service) GetProfile(ctx context.Context, req *profilev1.GetProfileRequest) (*profilev1.GetProfileResponse, error) {
+	if err := invalid(req.GetUserId()); err != nil {
+		return nil, s.status(ctx, err)
+	}
 	userID, _, err := s.target(ctx, req.GetUserId(), auth.Read)
 	if err != nil {
 		return nil, s.status(ctx, err)
@@ -146,12 +154,41 @@ func (s *Service) ListFields(_ context.Context, req *profilev1.ListFieldsRequest
 	return s.specs.forLocale(req.GetLocale()).list, nil
 }
 
-// target checks the user id and that the caller may act on that user, and returns the user id
-// to use ("me" resolved) with the caller's principal (nil when caller auth is off).
-func (s *Service) target(ctx context.Context, userID string, access auth.Access) (string, *auth.Principal, error) {
+// invalid gathers every violation of a request that can be found before reading the profile:
+// the user id's and those of the checks given (each nil or an *engine.ValidationError). It
+// returns nil when there are none.
+func invalid(userID string, checks ...error) error {
+	var vs []engine.Violation
 	if v := checkUserID(userID); v != nil {
-		return "", nil, &engine.ValidationError{Violations: []engine.Violation{*v}}
+		vs = append(vs, *v)
 	}
+	for _, err := range checks {
+		var verr *engine.ValidationError
+		switch {
+		case errors.As(err, &verr):
+			vs = append(vs, verr.Violations...)
+		case err != nil:
+			return err
+		}
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	return &engine.ValidationError{Violations: vs}
+}
+
+// checkSubmission validates a submission's values and declines on their own (against an empty
+// profile); who may write which field is checked later, with the caller known.
+func (s *Service) checkSubmission(sub engine.Submission) error {
+	sub.AllowAppMetadata = true
+	_, err := s.engine.Submit(&store.Profile{}, sub)
+	return err
+}
+
+// target checks that the caller may act on the user, and returns the user id to use ("me"
+// resolved) with the caller's principal (nil when caller auth is off). The user id was checked
+// by invalid.
+func (s *Service) target(ctx context.Context, userID string, access auth.Access) (string, *auth.Principal, error) {
 	principal, _ := auth.PrincipalFrom(ctx)
 	resolved, err := auth.Authorize(principal, userID, access)
 	if err != nil {

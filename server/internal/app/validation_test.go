@@ -251,3 +251,35 @@ func TestRESTRoutingMistakes(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestAndValueViolationsAreReportedTogether: one answer lists every mistake of the
+// request, its options as well as its values, and nothing is read or written.
+func TestRequestAndValueViolationsAreReportedTogether(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			ts := allTypesServer(t)
+			before, _ := ts.store.Get(context.Background(), badUser)
+			_, err := tr.client(ts, "").SubmitFields(context.Background(), &profilev1.SubmitFieldsRequest{
+				UserId: badUser, MaxFields: 99, Context: "bad context!",
+				Values:         mustStruct(t, map[string]any{"role": "ceo", "colour": "red"}),
+				DeclinedFields: []string{"nope"},
+			})
+			if status.Code(err) != codes.InvalidArgument {
+				t.Fatalf("code %v, want InvalidArgument", status.Code(err))
+			}
+			want := []string{"context", "declined_fields[0]", "max_fields", "values.colour", "values.role"}
+			if diff := cmp.Diff(want, violations(t, err)); diff != "" {
+				t.Errorf("field violations (-want +got):\n%s", diff)
+			}
+			after, _ := ts.store.Get(context.Background(), badUser)
+			if diff := cmp.Diff(before, after); diff != "" {
+				t.Errorf("the store changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+	ts := startServer(t, serverOptions{})
+	_, err := profilev1.NewProfileServiceClient(ts.conn).MarkSubscribed(context.Background(), &profilev1.MarkSubscribedRequest{Topic: "Bad Topic"})
+	if diff := cmp.Diff([]string{"topic", "user_id"}, violations(t, err)); diff != "" {
+		t.Errorf("MarkSubscribed violations (-want +got):\n%s", diff)
+	}
+}
