@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -34,6 +36,26 @@ func newRESTJSON() *restJSON {
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}}
+}
+
+// NewDecoder returns a decoder that takes the whole body as one JSON value: unlike the
+// gateway's stream decoder, it rejects anything after the request object
+// (`{"values":{...}} {"values":{...}}`) instead of silently ignoring it. An empty body reads as
+// io.EOF, which the gateway takes as an empty request, as before.
+func (m *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return io.EOF
+		}
+		if msg, ok := v.(proto.Message); ok {
+			return m.UnmarshalOptions.Unmarshal(data, msg)
+		}
+		return m.JSONPb.Unmarshal(data, v)
+	})
 }
 
 // Marshal encodes v, taking the fast path for the responses that carry a prompt.

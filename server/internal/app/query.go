@@ -8,8 +8,6 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -29,7 +27,8 @@ func (p *strictQueryParser) Parse(msg proto.Message, values url.Values, filter *
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return status.Error(codes.InvalidArgument, fmt.Sprintf("unknown query parameter(s): %s", strings.Join(unknown, ", ")))
+		// The gateway turns this into INVALID_ARGUMENT with the text as message.
+		return fmt.Errorf("unknown query parameter(s): %s", strings.Join(unknown, ", "))
 	}
 	return p.DefaultQueryParser.Parse(msg, values, filter)
 }

@@ -175,6 +175,7 @@ func TestRESTRejectsBadBodies(t *testing.T) {
 		wantHTTP int
 	}{
 		{"malformed JSON", `{"values": {"role": "dev"`, http.StatusBadRequest},
+		{"data after the JSON object", `{"values": {"role": "dev"}} {"values": {"role": "ops"}}`, http.StatusBadRequest},
 		{"unknown request field", `{"valuez": {"role": "dev"}}`, http.StatusBadRequest},
 		{"values not an object", `{"values": "dev"}`, http.StatusBadRequest},
 		{"oversize body", `{"values": {"nickname_text": "` + strings.Repeat("a", 70<<10) + `"}}`, http.StatusRequestEntityTooLarge},
@@ -244,6 +245,9 @@ func TestRESTRoutingMistakes(t *testing.T) {
 			body, _ := io.ReadAll(resp.Body)
 			if err := protojson.Unmarshal(body, &st); err != nil {
 				t.Fatalf("body %q is not a google.rpc.Status: %v", body, err)
+			}
+			if strings.Contains(st.GetMessage(), "rpc error") {
+				t.Errorf("message %q wraps a gRPC error's text", st.GetMessage())
 			}
 			if resp.StatusCode != tt.wantHTTP || codes.Code(st.GetCode()) != tt.wantCode {
 				t.Errorf("got HTTP %d code %v (%s), want HTTP %d code %v", resp.StatusCode, codes.Code(st.GetCode()), st.GetMessage(), tt.wantHTTP, tt.wantCode)
