@@ -26,15 +26,19 @@ type Service struct {
 	store  store.Store
 	logger *slog.Logger
 	specs  *specCache
+	// authRequired: caller auth is on, so a call without a principal is refused rather than
+	// trusted (a route that skipped the auth interceptor fails closed).
+	authRequired bool
 }
 
 // New returns the service. The logger receives internal causes of failures; callers only ever
-// see the mapped status.
-func New(e *engine.Engine, s store.Store, logger *slog.Logger) *Service {
+// see the mapped status. With authRequired, every call must carry the principal the auth
+// interceptor puts in its context; without, callers are trusted services (loopback only).
+func New(e *engine.Engine, s store.Store, logger *slog.Logger, authRequired bool) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{engine: e, store: s, logger: logger, specs: newSpecCache(e.Catalog())}
+	return &Service{engine: e, store: s, logger: logger, specs: newSpecCache(e.Catalog()), authRequired: authRequired}
 }
 
 // GetMissingFields returns the next prompt for a user.
@@ -190,6 +194,9 @@ func (s *Service) checkSubmission(sub engine.Submission) error {
 // by invalid.
 func (s *Service) target(ctx context.Context, userID string, access auth.Access) (string, *auth.Principal, error) {
 	principal, _ := auth.PrincipalFrom(ctx)
+	if principal == nil && s.authRequired {
+		return "", nil, auth.ErrUnauthenticated
+	}
 	resolved, err := auth.Authorize(principal, userID, access)
 	if err != nil {
 		return "", nil, err

@@ -144,8 +144,8 @@ func TestEndUsersCannotWriteAppMetadata(t *testing.T) {
 func TestRESTUnauthenticatedCarriesABearerChallenge(t *testing.T) {
 	ts, iss := authServer(t)
 	for _, tt := range []struct{ name, token, want string }{
-		{"no token", "", `Bearer realm="profile"`},
-		{"expired token", iss.Token(t, map[string]any{"sub": alice, "exp": 1}), `Bearer realm="profile", error="invalid_token"`},
+		{"no token", "", `Bearer realm="` + authtest.Audience + `"`},
+		{"expired token", iss.Token(t, map[string]any{"sub": alice, "exp": 1}), `Bearer realm="` + authtest.Audience + `", error="invalid_token"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &restClient{base: ts.httpURL, token: tt.token}
@@ -153,8 +153,11 @@ func TestRESTUnauthenticatedCarriesABearerChallenge(t *testing.T) {
 			if status.Code(err) != codes.Unauthenticated {
 				t.Fatalf("code %v, want Unauthenticated", status.Code(err))
 			}
-			if got := c.header().Get("WWW-Authenticate"); got != tt.want {
-				t.Errorf("WWW-Authenticate = %q, want %q", got, tt.want)
+			if got := c.header().Values("WWW-Authenticate"); len(got) != 1 || got[0] != tt.want {
+				t.Errorf("WWW-Authenticate = %q, want just %q", got, tt.want)
+			}
+			if got := c.header().Get("Grpc-Metadata-Www-Authenticate"); got != "" {
+				t.Errorf("a second challenge is sent as Grpc-Metadata-Www-Authenticate: %q", got)
 			}
 			if msg := status.Convert(err).Message(); strings.Contains(msg, "exp") || strings.Contains(msg, "signature") {
 				t.Errorf("message %q says which check failed", msg)

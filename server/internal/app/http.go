@@ -26,13 +26,22 @@ import (
 // newGateway returns the REST facade of the service: grpc-gateway calling the service
 // in-process through the interceptor chain (see gatewayServer).
 func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
+	errorHandler := auth.GatewayErrorHandler(s.cfg.Auth0Audience, retryAfterErrorHandler)
 	mux := runtime.NewServeMux(append(telemetry.GatewayOptions(),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
 		// User ids may hold "/": route on the escaped path and unescape every path parameter
 		// but %2F, which gatewayServer turns back into "/" (see unslash).
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptSlash),
-		runtime.WithErrorHandler(httpErrorHandler),
-		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler(errorHandler)),
+		// The Bearer challenge travels as WWW-Authenticate (see auth.GatewayErrorHandler), not
+		// also as Grpc-Metadata-Www-Authenticate.
+		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
+			if key == auth.WWWAuthenticateKey {
+				return "", false
+			}
+			return telemetry.GatewayOutgoingHeaderMatcher(key)
+		}),
 		runtime.SetQueryParameterParser(&strictQueryParser{}),
 	)...)
 	if err := profilev1.RegisterProfileServiceHandlerServer(ctx, mux, newGatewayServer(s.svc, s.chain)); err != nil {
@@ -117,10 +126,9 @@ func writeStatus(w http.ResponseWriter, httpCode int, code codes.Code, msg strin
 	_, _ = w.Write(body)
 }
 
-// httpErrorHandler is grpc-gateway's error handler plus the HTTP headers clients expect:
-// Retry-After when the status carries google.rpc.RetryInfo, and (through
-// auth.GatewayErrorHandler) a Bearer challenge in WWW-Authenticate on 401.
-var httpErrorHandler = auth.GatewayErrorHandler("profile", func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+// retryAfterErrorHandler is grpc-gateway's error handler plus Retry-After when the status
+// carries google.rpc.RetryInfo. (auth.GatewayErrorHandler adds the Bearer challenge on 401.)
+func retryAfterErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	st := status.Convert(err)
 	var hs *runtime.HTTPStatusError
 	if errors.As(err, &hs) {
@@ -133,16 +141,18 @@ var httpErrorHandler = auth.GatewayErrorHandler("profile", func(ctx context.Cont
 		}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
-})
+}
 
 // routingErrorHandler answers 405 (not grpc-gateway's 501) to a known path with the wrong method.
-func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
-	if httpStatus == http.StatusMethodNotAllowed {
-		httpErrorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{
-			HTTPStatus: httpStatus,
-			Err:        status.Error(codes.Unimplemented, "method not allowed on this path"),
-		})
-		return
+func routingErrorHandler(errorHandler runtime.ErrorHandlerFunc) runtime.RoutingErrorHandlerFunc {
+	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+		if httpStatus == http.StatusMethodNotAllowed {
+			errorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{
+				HTTPStatus: httpStatus,
+				Err:        status.Error(codes.Unimplemented, "method not allowed on this path"),
+			})
+			return
+		}
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
 	}
-	runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
 }
