@@ -63,6 +63,9 @@ func (s *Service) storeStatus(ctx context.Context, err *store.Error) error {
 	case store.KindInvalid:
 		s.logger.WarnContext(ctx, "store rejected the request", "error", err)
 		return status.Error(codes.InvalidArgument, err.Message)
+	case store.KindMisconfigured:
+		s.logger.ErrorContext(ctx, "the store refuses the service: check its configuration", "error", err)
+		return status.Error(codes.Internal, "the profile store refuses this service; an operator must check its configuration")
 	case store.KindRateLimited:
 		code = codes.ResourceExhausted
 	case store.KindUnavailable:

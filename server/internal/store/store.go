@@ -93,6 +93,9 @@ const (
 	KindRateLimited
 	// KindUnavailable: the upstream failed, timed out or could not authenticate us.
 	KindUnavailable
+	// KindMisconfigured: the upstream refuses the service itself (an Auth0 403: the Management
+	// API client lacks a scope); retrying cannot help until an operator fixes the setup.
+	KindMisconfigured
 )
 
 func (k Kind) String() string {
@@ -105,6 +108,8 @@ func (k Kind) String() string {
 		return "rate limited"
 	case KindUnavailable:
 		return "unavailable"
+	case KindMisconfigured:
+		return "misconfigured"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/auth0/go-auth0/management"
@@ -83,37 +82,29 @@ func (s *Store) classifyStatus(err management.Error, info *rateInfo) *failure {
 		if d := time.Until(info.reset); d > wait {
 			wait = d
 		}
-		s.throttle(time.Now().Add(wait))
+		s.throttle(info.bucket, time.Now().Add(wait))
 		return &failure{kind: store.KindRateLimited, msg: "Auth0 rate limit reached", retryable: true, retryAfter: wait, cause: err}
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == http.StatusUnauthorized:
 		return &failure{kind: store.KindUnavailable, msg: "Auth0 refused the service's credentials", cause: err}
+	case status == http.StatusForbidden:
+		// The Management API client lacks a scope (read:users, update:users,
+		// update:users_app_metadata): not something a retry fixes.
+		return &failure{kind: store.KindMisconfigured, msg: "Auth0 refused the service's access to users", cause: err}
 	case status >= http.StatusInternalServerError:
 		return &failure{kind: store.KindUnavailable, msg: "Auth0 failed", retryable: status != http.StatusNotImplemented, cause: err}
 	default:
-		return &failure{kind: store.KindInvalid, msg: "Auth0 rejected the request: " + upstreamMessage(err), cause: err}
+		// Auth0's own text stays in the logs (through cause): callers get no upstream body.
+		return &failure{kind: store.KindInvalid, msg: "Auth0 rejected the change as invalid (for example metadata it does not accept, or too large)", cause: err}
 	}
 }
 
-// throttle remembers that Auth0 throttles until t, so that no request is sent before then.
-func (s *Store) throttle(t time.Time) {
+// throttle remembers that Auth0 throttles bucket b until t, so that no request of that kind is
+// sent before then.
+func (s *Store) throttle(b bucket, t time.Time) {
 	for {
-		cur := s.throttledUntil.Load()
-		if t.UnixNano() <= cur || s.throttledUntil.CompareAndSwap(cur, t.UnixNano()) {
+		cur := s.throttledUntil[b].Load()
+		if t.UnixNano() <= cur || s.throttledUntil[b].CompareAndSwap(cur, t.UnixNano()) {
 			return
 		}
 	}
-}
-
-// upstreamMessage extracts Auth0's message about our request from an error response ("400 Bad
-// Request: <message>"), bounded in length.
-func upstreamMessage(err error) string {
-	msg := err.Error()
-	if _, after, ok := strings.Cut(msg, ": "); ok {
-		msg = after
-	}
-	const maxLen = 200
-	if r := []rune(msg); len(r) > maxLen {
-		msg = string(r[:maxLen]) + "…"
-	}
-	return msg
 }

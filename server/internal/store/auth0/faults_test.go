@@ -221,3 +221,25 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 		t.Errorf("Update after Close error = %v, want kind %v", err, store.KindUnavailable)
 	}
 }
+
+// TestThrottledReadsDoNotHoldBackWrites: Auth0 limits reads and writes of users separately, so
+// a 429 on a GET holds back reads only.
+func TestThrottledReadsDoNotHoldBackWrites(t *testing.T) {
+	srv := newDouble(t)
+	srv.AddUser("auth0|one", nil)
+	srv.AddUser("auth0|two", nil)
+	s := newTestStore(t, srv)
+	if _, err := s.Get(t.Context(), "auth0|two"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Throttle(1, time.Now().Add(time.Hour))
+	if _, err := s.Get(withTimeout(t, time.Second), "auth0|one"); store.KindOf(err) != store.KindRateLimited {
+		t.Fatalf("throttled Get error = %v, want kind %v", err, store.KindRateLimited)
+	}
+	if _, err := s.Update(t.Context(), "auth0|two", setMetadata(map[string]any{"a": "1"})); err != nil {
+		t.Errorf("a write after a throttled read: %v, want it sent", err)
+	}
+	if got := srv.Calls().Patch; got != 1 {
+		t.Errorf("PATCH requests = %d, want 1", got)
+	}
+}

@@ -95,8 +95,8 @@ func TestBadKeysAreRejectedWithoutARequest(t *testing.T) {
 	}
 }
 
-// TestUpstreamBadRequestIsInvalid checks that a 400 from Auth0 is a KindInvalid error that says
-// what Auth0 objected to, and is not retried.
+// TestUpstreamBadRequestIsInvalid checks that a 400 from Auth0 is a KindInvalid error, not
+// retried, whose caller-facing message holds none of Auth0's text (kept in the cause, for logs).
 func TestUpstreamBadRequestIsInvalid(t *testing.T) {
 	srv := newDouble(t)
 	srv.AddUser(journeyUser, map[string]any{"user_metadata": map[string]any{"keep": "yes"}})
@@ -107,10 +107,30 @@ func TestUpstreamBadRequestIsInvalid(t *testing.T) {
 	srv.FailNext(1, http.StatusBadRequest)
 	_, err := s.Update(t.Context(), journeyUser, setMetadata(map[string]any{"a": "1"}))
 	var se *store.Error
-	if !asStoreError(err, &se) || se.Kind != store.KindInvalid || !strings.HasPrefix(se.Message, "Auth0 rejected the request: ") {
-		t.Fatalf("Update error = %v, want kind %v starting %q", err, store.KindInvalid, "Auth0 rejected the request: ")
+	if !asStoreError(err, &se) || se.Kind != store.KindInvalid || !strings.HasPrefix(se.Message, "Auth0 rejected the change") {
+		t.Fatalf("Update error = %v, want kind %v starting %q", err, store.KindInvalid, "Auth0 rejected the change")
+	}
+	if strings.Contains(se.Message, "Bad Request") || se.Err == nil || !strings.Contains(se.Err.Error(), "Bad Request") {
+		t.Errorf("message %q / cause %v: want Auth0's text in the cause only", se.Message, se.Err)
 	}
 	if got := srv.Calls().Patch; got != 1 {
 		t.Errorf("PATCH requests = %d, want 1 (a 400 is not retried)", got)
+	}
+}
+
+// TestUpstreamForbiddenIsMisconfigured: a 403 (the Management API client lacks a scope) is
+// neither retried nor reported as something a caller could retry.
+func TestUpstreamForbiddenIsMisconfigured(t *testing.T) {
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, nil)
+	s := newTestStore(t, srv)
+	srv.FailNext(1, http.StatusForbidden)
+	_, err := s.Get(t.Context(), journeyUser)
+	var se *store.Error
+	if !asStoreError(err, &se) || se.Kind != store.KindMisconfigured || se.RetryAfter != 0 {
+		t.Fatalf("Get error = %v, want kind %v without RetryAfter", err, store.KindMisconfigured)
+	}
+	if got := srv.Calls().Get; got != 1 {
+		t.Errorf("GET requests = %d, want 1 (a 403 is not retried)", got)
 	}
 }

@@ -11,8 +11,19 @@ import (
 // turns error responses into errors without their headers, so a transport under the SDK records
 // them into the attempt's context.
 type rateInfo struct {
-	reset time.Time // x-ratelimit-reset, zero when absent
+	reset  time.Time // x-ratelimit-reset, zero when absent
+	bucket bucket    // the limit the request counts against
 }
+
+// bucket is one of Auth0's rate limits a request counts against: reads and writes of users are
+// limited separately, so a 429 on one holds back only that kind of request.
+type bucket int
+
+const (
+	readBucket bucket = iota
+	writeBucket
+	buckets
+)
 
 type rateInfoKey struct{}
 

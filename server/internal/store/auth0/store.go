@@ -26,8 +26,9 @@ type Store struct {
 	reads  *rate.Limiter
 	writes *rate.Limiter
 
-	// throttledUntil is the end of the last throttling window Auth0 announced, in unix nanoseconds.
-	throttledUntil atomic.Int64
+	// throttledUntil is the end of the last throttling window Auth0 announced for each bucket,
+	// in unix nanoseconds.
+	throttledUntil [buckets]atomic.Int64
 	stats          counters
 
 	ctx       context.Context // lives until Close; bounds token refreshes and shared reads

@@ -51,7 +51,11 @@ func (s *Store) withRetries(ctx context.Context, attempt attemptFunc) (*store.Pr
 // request makes one upstream request: it honours a known throttling window and the client-side
 // limiter, then calls the Management API with a per-attempt timeout under the caller's deadline.
 func (s *Store) request(ctx context.Context, lim *rate.Limiter, method, userID string, body map[string]any) (*store.Profile, error) {
-	if until := time.Unix(0, s.throttledUntil.Load()); time.Now().Before(until) {
+	b := readBucket
+	if lim == s.writes {
+		b = writeBucket
+	}
+	if until := time.Unix(0, s.throttledUntil[b].Load()); time.Now().Before(until) {
 		return nil, &failure{kind: store.KindRateLimited, retryable: true, retryAfter: time.Until(until),
 			msg: "Auth0 rate limit reached", cause: errors.New("waiting for the rate limit to reset")}
 	}
@@ -65,7 +69,7 @@ func (s *Store) request(ctx context.Context, lim *rate.Limiter, method, userID s
 	}
 	actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
 	defer cancel()
-	info := &rateInfo{}
+	info := &rateInfo{bucket: b}
 	ex := &exchange{body: body}
 	err := s.api.Request(withRateInfo(actx, info), method, s.api.URI("users", userID), ex)
 	if err == nil && ex.response == nil {
