@@ -97,6 +97,8 @@ func TestCatalogLoadErrors(t *testing.T) {
 		{"min_length over max_length", "fields:\n  - key: a\n    type: text\n    min_length: 5\n    max_length: 2\n", `test.yaml:4: field "a": min_length 5 is greater than max_length 2`},
 		{"negative length", "fields:\n  - key: a\n    type: text\n    max_length: -1\n", `test.yaml:4: field "a": lengths must not be negative`},
 		{"length on a boolean", "fields:\n  - key: a\n    type: boolean\n    max_length: 3\n", `test.yaml:4: field "a": min_length/max_length do not apply to type boolean`},
+		{"length on a single choice", "fields:\n  - key: a\n    type: choice\n    max_length: 3\n    options: [{value: x}]\n", `test.yaml:4: field "a": min_length/max_length do not apply to type choice`},
+		{"min_length over the default maximum", "fields:\n  - key: a\n    type: text\n    min_length: 600\n", `test.yaml:4: field "a": min_length 600 is greater than the default max_length 500; set max_length`},
 		{"min_value over max_value", "fields:\n  - key: a\n    type: number\n    min_value: 5\n    max_value: 1.5\n", `test.yaml:4: field "a": min_value 5 is greater than max_value 1.5`},
 		{"value bounds on text", "fields:\n  - key: a\n    type: text\n    max_value: 3\n", `test.yaml:4: field "a": min_value/max_value do not apply to type text`},
 		{"invalid regex", "fields:\n  - key: a\n    type: text\n    pattern: '[a-'\n", `test.yaml:4: field "a": invalid pattern`},

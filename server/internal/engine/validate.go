@@ -173,7 +173,9 @@ func isChoice(t FieldType) bool { return t == TypeChoice || t == TypeMultiChoice
 // constraints checks that each constraint applies to the type and is coherent, and compiles the
 // pattern.
 func (v *checker) constraints(f *Field, line func(string) int) {
-	lengthOK := textLike(f.Type) || isChoice(f.Type)
+	// Lengths count characters of text-like answers and choices of multi_choice answers; a
+	// choice answer is a single option, whose length the options themselves fix.
+	lengthOK := textLike(f.Type) || f.Type == TypeMultiChoice
 	if (f.MinLength != nil || f.MaxLength != nil) && !lengthOK {
 		v.errorf(line(first(f.lines, "min_length", "max_length")), "field %q: min_length/max_length do not apply to type %s", f.Key, f.Type)
 	}
@@ -182,6 +184,9 @@ func (v *checker) constraints(f *Field, line func(string) int) {
 	}
 	if f.MinLength != nil && f.MaxLength != nil && *f.MinLength > *f.MaxLength {
 		v.errorf(line("min_length"), "field %q: min_length %d is greater than max_length %d", f.Key, *f.MinLength, *f.MaxLength)
+	}
+	if f.MinLength != nil && f.MaxLength == nil && textLike(f.Type) && *f.MinLength > DefaultMaxLength {
+		v.errorf(line("min_length"), "field %q: min_length %d is greater than the default max_length %d; set max_length", f.Key, *f.MinLength, DefaultMaxLength)
 	}
 	numeric := f.Type == TypeInteger || f.Type == TypeNumber
 	if (f.MinValue != nil || f.MaxValue != nil) && !numeric {

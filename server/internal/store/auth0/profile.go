@@ -2,10 +2,7 @@ package auth0
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
-	"sort"
-	"strings"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
@@ -78,48 +75,4 @@ func patchBody(p store.Patch) map[string]any {
 		body[appMetadataKey] = maps.Clone(p.AppMetadata)
 	}
 	return body
-}
-
-// checkPatch rejects metadata keys Auth0 refuses (empty, or holding '.' or '$', at any depth)
-// before spending a request on them, with a message that names the key.
-func checkPatch(p store.Patch) error {
-	for _, part := range []struct {
-		name string
-		m    map[string]any
-	}{{userMetadataKey, p.UserMetadata}, {appMetadataKey, p.AppMetadata}} {
-		if path, ok := badKey(part.m); !ok {
-			return &store.Error{
-				Kind:    store.KindInvalid,
-				Message: fmt.Sprintf("%s key %q is not allowed: metadata keys must be non-empty and contain neither '.' nor '$'", part.name, path),
-			}
-		}
-	}
-	return nil
-}
-
-// badKey walks v and returns the path of the first bad key, in a stable order.
-func badKey(v any) (string, bool) {
-	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if k == "" || strings.ContainsAny(k, ".$") {
-				return k, false
-			}
-			if sub, ok := badKey(t[k]); !ok {
-				return k + "/" + sub, false
-			}
-		}
-	case []any:
-		for _, e := range t {
-			if sub, ok := badKey(e); !ok {
-				return sub, false
-			}
-		}
-	}
-	return "", true
 }

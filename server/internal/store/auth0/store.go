@@ -195,7 +195,7 @@ func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) 
 	if patch.Empty() {
 		return cur, nil
 	}
-	if err := checkPatch(patch); err != nil {
+	if err := store.CheckKeys(patch); err != nil {
 		return nil, err
 	}
 	body := patchBody(patch)

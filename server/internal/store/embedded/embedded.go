@@ -200,6 +200,9 @@ func patchChange(fn store.UpdateFunc) changeFunc {
 		if patch.Empty() {
 			return nil, nil
 		}
+		if err := store.CheckKeys(patch); err != nil {
+			return nil, err
+		}
 		return store.Apply(cur, patch), nil
 	}
 }

@@ -55,6 +55,7 @@ func TestParseImportErrorsNameTheUser(t *testing.T) {
 		{"empty input", "  \n", "input is empty"},
 		{"not JSON", "{not json", "user 0"},
 		{"missing user_id", `[{"given_name":"Ada"}]`, "user 0: missing user_id"},
+		{"a metadata key Auth0 refuses", `[{"user_id":"auth0|1","user_metadata":{"a.b":1}}]`, `user 0: user_metadata key "a.b" is not allowed`},
 		{"missing user_id on the second user", `[{"user_id":"auth0|1"},{"name":"B"}]`, "user 1: missing user_id"},
 		{"missing user_id on a later line", "{\"user_id\":\"auth0|1\"}\n{\"name\":\"B\"}\n", "user 1: missing user_id"},
 		{"user_id not a string", `[{"user_id":5}]`, "user 0: user_id is not a string"},

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"unicode"
+
+	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
 // ParseImport reads users to import. It accepts a JSON array of Auth0 user objects, as the
@@ -125,6 +127,9 @@ func userFromObject(obj map[string]any) (UserAttributes, error) {
 	am, err := metadataOf(obj, "app_metadata")
 	if err != nil {
 		return UserAttributes{}, err
+	}
+	if err := store.CheckKeys(store.Patch{UserMetadata: um, AppMetadata: am}); err != nil {
+		return UserAttributes{}, errors.New(err.(*store.Error).Message)
 	}
 	for _, k := range reservedRootKeys {
 		delete(obj, k)

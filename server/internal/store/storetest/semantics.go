@@ -219,3 +219,21 @@ func testNumbersFloat64(t *testing.T, h Harness) {
 	t.Run("returned by update", func(t *testing.T) { checkMetadata(t, returned, wantUser, wantApp) })
 	t.Run("read by get", func(t *testing.T) { checkMetadata(t, mustGet(t, s, user), wantUser, wantApp) })
 }
+
+func testBadKeys(t *testing.T, h Harness) {
+	s := seeded(t, h, user)
+	mustUpdate(t, s, user, store.Patch{UserMetadata: map[string]any{"a": "1"}})
+	before := mustGet(t, s, user)
+	for _, patch := range []store.Patch{
+		{UserMetadata: map[string]any{"ok": "1", "a.b": "2"}},
+		{AppMetadata: map[string]any{"o": map[string]any{"$set": "x"}}},
+	} {
+		_, err := s.Update(t.Context(), user, func(*store.Profile) (store.Patch, error) { return patch, nil })
+		if store.KindOf(err) != store.KindInvalid {
+			t.Errorf("Update(%v) error = %v, want kind %v", patch, err, store.KindInvalid)
+		}
+	}
+	if diff := cmp.Diff(before, mustGet(t, s, user), equateEmpty); diff != "" {
+		t.Errorf("profile changed after refused updates (-want +got):\n%s", diff)
+	}
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, h Harness) {
 		{"attributes are never changed by update", testAttributesUnchanged},
 		{"an empty patch writes nothing", testEmptyPatch},
 		{"an update function error writes nothing and is returned", testFuncError},
+		{"metadata keys with '.' or '$' are refused and nothing is written", testBadKeys},
 		{"user ids round-trip", testUserIDs},
 		{"unknown user", testUnknownUser},
 		{"concurrent updates of distinct keys all land", testConcurrentDistinctKeys},
