@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -71,6 +72,14 @@ func (s *Server) httpHandler(gateway http.Handler) http.Handler {
 		_, _ = w.Write(openapi.Document)
 	})
 	api := limitBody(s.cfg.MaxBodyBytes, gateway)
+	if s.traceOpt != nil {
+		// REST calls reach the service in-process, past the gRPC server's stats handler: give
+		// them their HTTP server span here, continuing the caller's traceparent if any.
+		// Span names carry the method only: paths hold user ids.
+		api = otelhttp.NewHandler(api, "rest", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			return "REST " + r.Method
+		}))
+	}
 	// The API bypasses ServeMux, which would redirect paths such as /v1/users//fields (an empty
 	// user id) instead of letting the service reject them.
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
