@@ -74,36 +74,28 @@ func (i *issuer) close() { i.srv.Close() }
 
 // userToken signs an end-user access token for sub, valid for ttl.
 func (i *issuer) userToken(sub string, ttl time.Duration) (string, error) {
-	now := time.Now()
-	tok, err := jwt.NewBuilder().
-		Issuer(i.iss()).
-		Subject(sub).
-		Audience([]string{benchAudience}).
-		IssuedAt(now).
-		Expiration(now.Add(ttl)).
-		Build()
-	if err != nil {
-		return "", err
-	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256(), i.priv))
-	if err != nil {
-		return "", fmt.Errorf("sign token: %w", err)
-	}
-	return string(signed), nil
+	return i.sign(sub, "", ttl)
 }
 
 // serviceToken signs a machine-to-machine access token of client clientID ("{id}@clients")
 // with the given scope, valid for ttl.
 func (i *issuer) serviceToken(clientID, scope string, ttl time.Duration) (string, error) {
+	return i.sign(clientID+"@clients", scope, ttl)
+}
+
+// sign signs an RS256 access token for sub with the bench audience, and scope when not empty.
+func (i *issuer) sign(sub, scope string, ttl time.Duration) (string, error) {
 	now := time.Now()
-	tok, err := jwt.NewBuilder().
+	b := jwt.NewBuilder().
 		Issuer(i.iss()).
-		Subject(clientID+"@clients").
+		Subject(sub).
 		Audience([]string{benchAudience}).
 		IssuedAt(now).
-		Expiration(now.Add(ttl)).
-		Claim("scope", scope).
-		Build()
+		Expiration(now.Add(ttl))
+	if scope != "" {
+		b = b.Claim("scope", scope)
+	}
+	tok, err := b.Build()
 	if err != nil {
 		return "", err
 	}
