@@ -73,7 +73,7 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 	}
 	// Every violation at once, before the profile is read: a bad submission costs no store
 	// call. The checks that need the profile run again inside the update.
-	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq), s.checkSubmission(sub)); err != nil {
+	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq), s.checkSubmission(sub, true)); err != nil {
 		return nil, s.status(ctx, err)
 	}
 	userID, principal, err := s.target(ctx, req.GetUserId(), auth.Write)
@@ -82,6 +82,12 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 	}
 	preq.IncludeAppMetadata = mayWriteApp(principal)
 	sub.AllowAppMetadata = mayWriteApp(principal)
+	if !sub.AllowAppMetadata {
+		// An end user touching a service-only field is refused before the profile is read.
+		if err := s.checkSubmission(sub, false); err != nil {
+			return nil, s.status(ctx, err)
+		}
+	}
 	var changed []string
 	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
 		patch, err := s.engine.Submit(current, sub)
@@ -181,10 +187,10 @@ func invalid(userID string, checks ...error) error {
 	return &engine.ValidationError{Violations: vs}
 }
 
-// checkSubmission validates a submission's values and declines on their own (against an empty
-// profile); who may write which field is checked later, with the caller known.
-func (s *Service) checkSubmission(sub engine.Submission) error {
-	sub.AllowAppMetadata = true
+// checkSubmission validates a submission's values and declines on their own, against an empty
+// profile; allowApp says whether service-only fields may be written (true checks values only).
+func (s *Service) checkSubmission(sub engine.Submission, allowApp bool) error {
+	sub.AllowAppMetadata = allowApp
 	_, err := s.engine.Submit(&store.Profile{}, sub)
 	return err
 }
