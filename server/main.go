@@ -34,10 +34,11 @@ func main() {
 	} else {
 		err = run(ctx, os.Args[1:], os.Stderr)
 	}
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "error:", err)
-		}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h printed the usage: not a failure.
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }

@@ -67,11 +67,9 @@ func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Confi
 	fs.SetOutput(usageOut)
 	values := make(map[string]*string, len(vars))
 	for _, v := range vars {
-		def := v.def
-		if e := getenv(v.env); e != "" {
-			def = e
-		}
-		values[v.flag] = fs.String(v.flag, def, fmt.Sprintf("%s (env %s)", v.usage, v.env))
+		// The help shows the built-in default, never the environment's value (which may be a
+		// secret such as AUTH0_CLIENT_SECRET).
+		values[v.flag] = fs.String(v.flag, v.def, fmt.Sprintf("%s (env %s)", v.usage, v.env))
 	}
 	insecure := fs.Bool("insecure-no-auth", false, "serve non-loopback addresses without caller authentication (env PROFILE_INSECURE_NO_AUTH=true); never in production")
 	if err := fs.Parse(args); err != nil {
@@ -80,8 +78,14 @@ func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Confi
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	for _, v := range vars {
-		if err := v.set(*values[v.flag]); err != nil {
+		val := *values[v.flag]
+		if e := getenv(v.env); e != "" && !given[v.flag] {
+			val = e
+		}
+		if err := v.set(val); err != nil {
 			return c, fmt.Errorf("%s (--%s): %w", v.env, v.flag, err)
 		}
 	}

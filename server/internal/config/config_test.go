@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -92,5 +94,21 @@ func TestIssuerDefaultsToTheDomain(t *testing.T) {
 		if got := tt.c.Issuer(); got != tt.want {
 			t.Errorf("Issuer(%+v) = %q, want %q", tt.c, got, tt.want)
 		}
+	}
+}
+
+// TestHelpNeverShowsTheEnvironment: -h lists the built-in defaults, so a secret set in the
+// environment is never printed.
+func TestHelpNeverShowsTheEnvironment(t *testing.T) {
+	var out strings.Builder
+	_, err := Parse([]string{"-h"}, env(map[string]string{"AUTH0_CLIENT_SECRET": "s3cr3t-value", "PROFILE_GRPC_ADDR": "127.0.0.1:7777"}), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("Parse(-h) error = %v, want flag.ErrHelp", err)
+	}
+	if strings.Contains(out.String(), "s3cr3t-value") || strings.Contains(out.String(), "7777") {
+		t.Errorf("help shows values from the environment:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "AUTH0_CLIENT_SECRET") {
+		t.Errorf("help does not name the variables:\n%s", out.String())
 	}
 }
