@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/engine"
 )
@@ -17,6 +19,21 @@ func BenchmarkGetMissingFieldsHandler(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := svc.GetMissingFields(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSubmitFieldsHandler measures the handler alone on a store answering from memory: the
+// checks, the engine's patch and the next prompt, without gRPC or a disk.
+func BenchmarkSubmitFieldsHandler(b *testing.B) {
+	svc := New(engine.New(engine.DefaultCatalog(), nil), memStore{}, nil, false)
+	values, _ := structpb.NewStruct(map[string]any{"title": "Engineer", "company": "Analytical Engines"})
+	req := &profilev1.SubmitFieldsRequest{UserId: "auth0|bench", Values: values}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := svc.SubmitFields(ctx, req); err != nil {
 			b.Fatal(err)
 		}
 	}

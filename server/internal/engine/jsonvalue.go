@@ -1,9 +1,12 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
+
+	// goccy/go-json writes what encoding/json writes, several times faster: the size check runs
+	// on every submission.
+	json "github.com/goccy/go-json"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
