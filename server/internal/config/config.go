@@ -178,8 +178,8 @@ func (c Config) Issuer() string {
 	if c.Auth0Issuer != "" {
 		return c.Auth0Issuer
 	}
-	if strings.Contains(c.Auth0Domain, "://") {
-		return strings.TrimSuffix(c.Auth0Domain, "/") + "/"
+	if u, err := netaddr.TenantURL(c.Auth0Domain); err == nil {
+		return u.String() + "/"
 	}
 	return "https://" + c.Auth0Domain + "/"
 }
@@ -207,7 +207,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("PROFILE_STORE: %q is not embedded or auth0", c.Store))
 	}
 	if c.Auth0Domain != "" {
-		if err := CheckDomain(c.Auth0Domain); err != nil {
+		if _, err := netaddr.TenantURL(c.Auth0Domain); err != nil {
 			errs = append(errs, fmt.Errorf("AUTH0_DOMAIN: %w", err))
 		}
 	}
@@ -242,26 +242,4 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("PROFILE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
-}
-
-// CheckDomain accepts a plain tenant domain (acme.eu.auth0.com), or a full http:// or https://
-// URL without a path whose host is a loopback address (local test servers).
-func CheckDomain(d string) error {
-	if !strings.Contains(d, "://") {
-		if strings.ContainsAny(d, "/?#@ ") || d == "" {
-			return fmt.Errorf("%q is not a domain such as acme.eu.auth0.com", d)
-		}
-		return nil
-	}
-	u, err := url.Parse(d)
-	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-		return fmt.Errorf("%q is not a domain or a URL without a path", d)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q: only http and https URLs are allowed", d)
-	}
-	if !netaddr.IsLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q: a full URL is only allowed for loopback hosts; give the plain domain instead", d)
-	}
-	return nil
 }

@@ -1,9 +1,12 @@
-// Package netaddr answers questions about network addresses shared by the configuration, the
+// Package netaddr answers questions about network addresses and the Auth0 domain setting, shared by the configuration, the
 // Auth0 store and the token verifier. It does no I/O.
 package netaddr
 
 import (
+	"errors"
+	"fmt"
 	"net"
+	"net/url"
 	"strings"
 )
 
@@ -15,4 +18,38 @@ func IsLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// TenantURL parses an Auth0 domain setting into the tenant's base URL (scheme and host only): a
+// bare domain such as acme.eu.auth0.com means https; a full URL without a path is accepted with
+// https, or with http for loopback hosts only (local test servers).
+func TenantURL(domain string) (*url.URL, error) {
+	d := strings.TrimSpace(domain)
+	if d == "" {
+		return nil, errors.New("required")
+	}
+	raw := d
+	if !strings.Contains(d, "://") {
+		if strings.ContainsAny(d, "/?#@ ") {
+			return nil, fmt.Errorf("%q must be a bare domain such as acme.eu.auth0.com, without a path", d)
+		}
+		raw = "https://" + d
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a domain or URL", d)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("%q must be a domain or scheme://host[:port], without a path", d)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return nil, fmt.Errorf("http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %q", u.Hostname())
+		}
+	default:
+		return nil, fmt.Errorf("scheme %q is not https (or http for loopback hosts)", u.Scheme)
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }

@@ -12,3 +12,28 @@ func TestIsLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+func TestTenantURL(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"acme.eu.auth0.com", "https://acme.eu.auth0.com"},
+		{" acme.eu.auth0.com ", "https://acme.eu.auth0.com"},
+		{"https://acme.eu.auth0.com/", "https://acme.eu.auth0.com"},
+		{"http://127.0.0.1:4000", "http://127.0.0.1:4000"},
+		{"http://localhost:4000/", "http://localhost:4000"},
+		{"", ""},
+		{"acme.eu.auth0.com/api", ""},
+		{"http://acme.eu.auth0.com", ""},
+		{"https://acme.eu.auth0.com/api/v2", ""},
+		{"ftp://127.0.0.1", ""},
+		{"https://user@acme.eu.auth0.com", ""},
+	} {
+		u, err := TenantURL(tt.in)
+		got := ""
+		if err == nil {
+			got = u.String()
+		}
+		if got != tt.want {
+			t.Errorf("TenantURL(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

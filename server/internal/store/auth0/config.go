@@ -90,34 +90,11 @@ func (c Config) Validate() error {
 
 // baseURL returns the tenant's base URL (scheme and host only) from Domain.
 func (c Config) baseURL() (*url.URL, error) {
-	d := strings.TrimSpace(c.Domain)
-	if d == "" {
-		return nil, errors.New("AUTH0_DOMAIN: required")
-	}
-	raw := d
-	if !strings.Contains(d, "://") {
-		if strings.ContainsAny(d, "/?#@") {
-			return nil, fmt.Errorf("AUTH0_DOMAIN: %q must be a bare domain such as acme.eu.auth0.com, without a path", d)
-		}
-		raw = "https://" + d
-	}
-	u, err := url.Parse(raw)
+	u, err := netaddr.TenantURL(c.Domain)
 	if err != nil {
-		return nil, fmt.Errorf("AUTH0_DOMAIN: %q is not a domain or URL", d)
+		return nil, fmt.Errorf("AUTH0_DOMAIN: %w", err)
 	}
-	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("AUTH0_DOMAIN: %q must be a domain or scheme://host[:port], without a path", d)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !netaddr.IsLoopbackHost(u.Hostname()) {
-			return nil, fmt.Errorf("AUTH0_DOMAIN: http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %q", u.Hostname())
-		}
-	default:
-		return nil, fmt.Errorf("AUTH0_DOMAIN: scheme %q is not https (or http for loopback hosts)", u.Scheme)
-	}
-	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+	return u, nil
 }
 
 // withDefaults returns c with zero settings replaced by the defaults.
