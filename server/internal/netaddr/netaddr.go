@@ -1,5 +1,5 @@
-// Package netaddr answers questions about network addresses and the Auth0 domain setting, shared by the configuration, the
-// Auth0 store and the token verifier. It does no I/O.
+// Package netaddr answers questions about network addresses and the Auth0 domain setting,
+// shared by the configuration, the Auth0 store and the token verifier. It does no I/O.
 package netaddr
 
 import (
