@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,6 +37,28 @@ func BenchmarkPrompt(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Prompt(p, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSubmit measures a typical SubmitFields call on a profile with a few kilobytes of
+// user_metadata, which the size check has to consider on every submission.
+func BenchmarkSubmit(b *testing.B) {
+	e := New(mustCatalog(b, benchCatalog), clock(t0))
+	user := map[string]any{
+		"first_name": "Ada", "last_name": "Lovelace", "company": "Acme & Sons <Ltd>",
+		"subscribed": map[string]any{"weekly-digest": map[string]any{"since": "2026-01-02T03:04:05Z", "source": "prompt"}},
+	}
+	for i := range 40 {
+		user[fmt.Sprintf("note_%02d", i)] = strings.Repeat("Zoë wrote: \"hello\"\n", 3)
+		user[fmt.Sprintf("score_%02d", i)] = float64(i) * 1.25
+	}
+	p := profile(map[string]any{"logins_count": 3.0}, user, nil)
+	s := Submission{Values: map[string]any{"title": "Engineer", "role": "dev", "size": 42.0}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Submit(p, s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -53,7 +53,9 @@ func sizeViolations(p *store.Profile, patch store.Patch, path string, vs *violat
 	}
 	after := store.Apply(p, patch)
 	check := func(name string, touched bool, before, next map[string]any) {
-		if !touched {
+		// The bound is cheap and never below the exact size: only an object that may reach the
+		// limit is encoded.
+		if !touched || objectSizeBound(next) < MaxMetadataBytes {
 			return
 		}
 		n := jsonSize(next)
