@@ -5,14 +5,15 @@ import (
 	"testing"
 
 	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
 )
 
 func TestAuthorize(t *testing.T) {
-	alice := &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}}
-	reader := &auth.Principal{Subject: "svc@clients", Service: true, Scopes: map[string]bool{auth.ScopeRead: true}}
-	writer := &auth.Principal{Subject: "svc@clients", Service: true, Scopes: map[string]bool{auth.ScopeWrite: true}}
-	bare := &auth.Principal{Subject: "svc@clients", Service: true, Scopes: map[string]bool{"openid": true}}
+	alice := auth.NewPrincipal("auth0|alice", false)
+	reader := auth.NewPrincipal("svc@clients", true, auth.ScopeRead)
+	writer := auth.NewPrincipal("svc@clients", true, auth.ScopeWrite)
+	bare := auth.NewPrincipal("svc@clients", true, "openid")
 
 	tests := []struct {
 		name     string
@@ -62,8 +63,26 @@ func TestPrincipalHas(t *testing.T) {
 	if none.Has(auth.ScopeRead) {
 		t.Errorf("nil principal: Has got true, want false")
 	}
-	p := &auth.Principal{Scopes: map[string]bool{auth.ScopeRead: true}}
+	p := auth.NewPrincipal("svc@clients", true, auth.ScopeRead)
 	if !p.Has(auth.ScopeRead) || p.Has(auth.ScopeWrite) {
 		t.Errorf("Has: got read=%v write=%v, want read=true write=false", p.Has(auth.ScopeRead), p.Has(auth.ScopeWrite))
+	}
+	if (&auth.Principal{Subject: "auth0|a"}).Has(auth.ScopeRead) {
+		t.Errorf("principal built without scopes: Has got true, want false")
+	}
+}
+
+func TestPrincipalScopesAreSortedCopies(t *testing.T) {
+	p := auth.NewPrincipal("svc@clients", true, auth.ScopeWrite, "", auth.ScopeRead, auth.ScopeRead)
+	got := p.Scopes()
+	if diff := cmp.Diff([]string{auth.ScopeRead, auth.ScopeWrite}, got); diff != "" {
+		t.Errorf("Scopes (-want +got):\n%s", diff)
+	}
+	got[0] = "admin"
+	if p.Has("admin") || !p.Has(auth.ScopeRead) {
+		t.Errorf("changing the returned slice changed the principal's scopes")
+	}
+	if got := auth.NewPrincipal("auth0|a", false).Scopes(); got != nil {
+		t.Errorf("Scopes without scopes: got %q, want nil", got)
 	}
 }

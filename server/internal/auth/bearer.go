@@ -15,7 +15,11 @@ const AuthorizationKey = "authorization"
 // BearerToken returns the token of the single "authorization: Bearer <token>" entry of md. A
 // missing, repeated or non-Bearer entry is an error wrapping ErrUnauthenticated.
 func BearerToken(md metadata.MD) (string, error) {
-	vals := md.Get(AuthorizationKey)
+	return bearerToken(md.Get(AuthorizationKey))
+}
+
+// bearerToken is BearerToken on the authorization values already taken from the metadata.
+func bearerToken(vals []string) (string, error) {
 	switch len(vals) {
 	case 0:
 		return "", fmt.Errorf("%w: no token", ErrUnauthenticated)
@@ -25,7 +29,9 @@ func BearerToken(md metadata.MD) (string, error) {
 	}
 	scheme, token, ok := strings.Cut(strings.TrimSpace(vals[0]), " ")
 	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+	// Two IndexByte scans (vectorised) cost far less than ContainsAny over a long token.
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" ||
+		strings.IndexByte(token, ' ') >= 0 || strings.IndexByte(token, '\t') >= 0 {
 		return "", fmt.Errorf("%w: %w", ErrUnauthenticated, errNotBearer)
 	}
 	return token, nil

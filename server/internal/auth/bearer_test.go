@@ -24,6 +24,9 @@ func TestBearerToken(t *testing.T) {
 		{"bearer without token", metadata.Pairs("authorization", "Bearer "), "", true},
 		{"token without scheme", metadata.Pairs("authorization", "abc.def.ghi"), "", true},
 		{"token with a space", metadata.Pairs("authorization", "Bearer abc def"), "", true},
+		{"token with a tab", metadata.Pairs("authorization", "Bearer abc\tdef"), "", true},
+		{"tab instead of the space after the scheme", metadata.Pairs("authorization", "Bearer\tabc"), "", true},
+		{"trailing tab is trimmed", metadata.Pairs("authorization", "Bearer abc.def.ghi\t"), "abc.def.ghi", false},
 		{"two authorization values", metadata.Pairs("authorization", "Bearer a", "authorization", "Bearer b"), "", true},
 	}
 	for _, tt := range tests {

@@ -34,9 +34,23 @@ func newTokenCache() *tokenCache {
 	return &tokenCache{lru: c}
 }
 
+// tokenKey returns the SHA-256 of raw. It feeds the hash through a small stack buffer instead of
+// converting the whole token to a []byte, which would copy it to the heap on every call.
+func tokenKey(raw string) (key [sha256.Size]byte) {
+	h := sha256.New()
+	var buf [256]byte
+	for len(raw) > 0 {
+		n := copy(buf[:], raw)
+		h.Write(buf[:n])
+		raw = raw[n:]
+	}
+	h.Sum(key[:0])
+	return key
+}
+
 // get returns the cached principal for raw if it is still within its validity at now.
 func (c *tokenCache) get(raw string, now time.Time) (*Principal, bool) {
-	key := sha256.Sum256([]byte(raw))
+	key := tokenKey(raw)
 	e, ok := c.lru.Get(key)
 	if !ok {
 		return nil, false
@@ -50,5 +64,5 @@ func (c *tokenCache) get(raw string, now time.Time) (*Principal, bool) {
 
 // add remembers p for raw until until.
 func (c *tokenCache) add(raw string, p *Principal, until time.Time) {
-	c.lru.Add(sha256.Sum256([]byte(raw)), cachedToken{principal: p, until: until})
+	c.lru.Add(tokenKey(raw), cachedToken{principal: p, until: until})
 }

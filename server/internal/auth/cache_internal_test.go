@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +60,14 @@ func TestRejectedTokensAreNotCached(t *testing.T) {
 	}
 	if got := v.cache.lru.Len(); got != 0 {
 		t.Errorf("cache entries: got %d, want 0", got)
+	}
+}
+
+func TestTokenKeyIsTheSHA256OfTheToken(t *testing.T) {
+	for _, n := range []int{0, 1, 255, 256, 257, 512, 800, 16 << 10} {
+		raw := strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", n/21+1)[:n]
+		if got, want := tokenKey(raw), sha256.Sum256([]byte(raw)); got != want {
+			t.Errorf("tokenKey of %d bytes: got %x, want %x", n, got, want)
+		}
 	}
 }

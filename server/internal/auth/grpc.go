@@ -54,7 +54,7 @@ func StreamServerInterceptor(v *Verifier, skip func(fullMethod string) bool) grp
 func (v *Verifier) authenticate(ctx context.Context, setHeader func(metadata.MD)) (context.Context, error) {
 	// Only the authorization values, without copying the whole metadata.
 	vals := metadata.ValueFromIncomingContext(ctx, AuthorizationKey)
-	token, err := BearerToken(metadata.MD{AuthorizationKey: vals})
+	token, err := bearerToken(vals)
 	if err != nil {
 		v.cfg.Logger.DebugContext(ctx, "auth: request without a usable bearer token", "reason", err.Error())
 		setHeader(metadata.Pairs(WWWAuthenticateKey, Challenge(v.cfg.Audience, len(vals) > 0)))

@@ -77,3 +77,17 @@ func newBenchVerifier(b *testing.B, cfg auth.Config) (*auth.Verifier, error) {
 	b.Cleanup(cancel)
 	return auth.NewVerifier(ctx, cfg)
 }
+
+// principalView is what a principal shows its users, in a form cmp.Diff can compare.
+type principalView struct {
+	Subject string
+	Service bool
+	Scopes  []string
+}
+
+func view(p *auth.Principal) *principalView {
+	if p == nil {
+		return nil
+	}
+	return &principalView{Subject: p.Subject, Service: p.Service, Scopes: p.Scopes()}
+}

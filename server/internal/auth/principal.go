@@ -2,29 +2,56 @@ package auth
 
 import (
 	"context"
-	"maps"
+	"slices"
 	"strings"
 )
 
-// Principal is an authenticated caller, built from a verified access token.
+// Principal is an authenticated caller, built from a verified access token. Its scopes are
+// read with Has and Scopes and cannot be changed once it is built.
 type Principal struct {
 	// Subject is the token's "sub": an Auth0 user id, or "{client_id}@clients" for a service.
 	Subject string
 	// Service is true for machine-to-machine tokens (client-credentials grants).
 	Service bool
-	// Scopes holds the granted scopes, from "scope" (space-separated) and "permissions" (array).
-	Scopes map[string]bool
+	// scopes holds the granted scopes, from "scope" (space-separated) and "permissions" (array).
+	// It is never written after the principal is built, so copies of a principal share it.
+	scopes map[string]bool
+}
+
+// NewPrincipal returns a principal for subject with the scopes given, as the verifier would
+// build it from a token; tests and trusted callers use it to put a principal in a context.
+func NewPrincipal(subject string, service bool, scopes ...string) *Principal {
+	p := &Principal{Subject: subject, Service: service, scopes: make(map[string]bool, len(scopes))}
+	for _, s := range scopes {
+		if s != "" {
+			p.scopes[s] = true
+		}
+	}
+	return p
 }
 
 // Has reports whether the principal was granted scope. A nil principal has no scopes.
 func (p *Principal) Has(scope string) bool {
-	return p != nil && p.Scopes[scope]
+	return p != nil && p.scopes[scope]
 }
 
-// clone returns a deep copy, so that callers cannot alter a cached principal.
+// Scopes returns the granted scopes, sorted, in a new slice (nil when there are none).
+func (p *Principal) Scopes() []string {
+	if p == nil || len(p.scopes) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(p.scopes))
+	for s := range p.scopes {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// clone returns a copy of p that shares its read-only scopes, so that a caller changing Subject
+// or Service cannot alter a cached principal.
 func (p *Principal) clone() *Principal {
 	c := *p
-	c.Scopes = maps.Clone(p.Scopes)
 	return &c
 }
 
@@ -35,25 +62,26 @@ func isServiceSubject(sub string) bool {
 	return strings.HasSuffix(sub, "@clients") && !strings.Contains(sub, "|")
 }
 
-// newPrincipal builds a principal from a subject and the raw "scope" and "permissions" claims.
-func newPrincipal(sub string, scope, permissions any) *Principal {
-	p := &Principal{Subject: sub, Service: isServiceSubject(sub), Scopes: map[string]bool{}}
+// principalFromClaims builds a principal from a subject and the raw "scope" and "permissions"
+// claims.
+func principalFromClaims(sub string, scope, permissions any) *Principal {
+	p := &Principal{Subject: sub, Service: isServiceSubject(sub), scopes: map[string]bool{}}
 	if s, ok := scope.(string); ok {
 		for _, f := range strings.Fields(s) {
-			p.Scopes[f] = true
+			p.scopes[f] = true
 		}
 	}
 	switch list := permissions.(type) {
 	case []any:
 		for _, v := range list {
 			if s, ok := v.(string); ok && s != "" {
-				p.Scopes[s] = true
+				p.scopes[s] = true
 			}
 		}
 	case []string:
 		for _, s := range list {
 			if s != "" {
-				p.Scopes[s] = true
+				p.scopes[s] = true
 			}
 		}
 	}

@@ -47,6 +47,7 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (*Principal, err
 		v.cfg.Logger.DebugContext(ctx, "auth: access token rejected", "reason", err.Error())
 		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
+	// The cached principal is shared by every call with this token: hand out a copy.
 	return p.clone(), nil
 }
 
@@ -94,7 +95,7 @@ func principalOf(tok jwt.Token) (*Principal, error) {
 	var scope, permissions any
 	_ = tok.Get("scope", &scope)
 	_ = tok.Get("permissions", &permissions)
-	return newPrincipal(sub, scope, permissions), nil
+	return principalFromClaims(sub, scope, permissions), nil
 }
 
 // rejection turns a jwx error into a short, fixed reason safe to log: jwx messages may quote

@@ -25,41 +25,37 @@ func TestVerifyReturnsPrincipalOfValidToken(t *testing.T) {
 		{
 			name:   "end user without scopes",
 			claims: map[string]any{"sub": "auth0|alice"},
-			want:   &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}},
+			want:   auth.NewPrincipal("auth0|alice", false),
 		},
 		{
 			name:   "scope claim is split on spaces",
 			claims: map[string]any{"sub": "auth0|alice", "scope": "openid  profile read:profiles"},
-			want: &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{
-				"openid": true, "profile": true, "read:profiles": true,
-			}},
+			want:   auth.NewPrincipal("auth0|alice", false, "openid", "profile", "read:profiles"),
 		},
 		{
 			name:   "permissions array adds to scope",
 			claims: map[string]any{"sub": clientID + "@clients", "scope": "read:profiles", "permissions": []string{"write:profiles"}},
-			want: &auth.Principal{Subject: clientID + "@clients", Service: true, Scopes: map[string]bool{
-				"read:profiles": true, "write:profiles": true,
-			}},
+			want:   auth.NewPrincipal(clientID+"@clients", true, "read:profiles", "write:profiles"),
 		},
 		{
 			name:   "permissions alone",
 			claims: map[string]any{"sub": clientID + "@clients", "permissions": []string{"read:profiles"}},
-			want:   &auth.Principal{Subject: clientID + "@clients", Service: true, Scopes: map[string]bool{"read:profiles": true}},
+			want:   auth.NewPrincipal(clientID+"@clients", true, "read:profiles"),
 		},
 		{
 			name:   "user id ending in @clients is not a service",
 			claims: map[string]any{"sub": "samlp|corp|bob@clients"},
-			want:   &auth.Principal{Subject: "samlp|corp|bob@clients", Scopes: map[string]bool{}},
+			want:   auth.NewPrincipal("samlp|corp|bob@clients", false),
 		},
 		{
 			name:   "audience array containing ours",
 			claims: map[string]any{"sub": "auth0|alice", "aud": []string{authtest.Audience, iss.Issuer() + "userinfo"}},
-			want:   &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}},
+			want:   auth.NewPrincipal("auth0|alice", false),
 		},
 		{
 			name:   "expired within the allowed skew",
 			claims: map[string]any{"sub": "auth0|alice", "exp": time.Now().Add(-5 * time.Second)},
-			want:   &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{}},
+			want:   auth.NewPrincipal("auth0|alice", false),
 		},
 	}
 	for _, tt := range tests {
@@ -68,7 +64,7 @@ func TestVerifyReturnsPrincipalOfValidToken(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: got error %v, want none", err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(view(tt.want), view(got)); diff != "" {
 				t.Errorf("principal mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -115,14 +111,15 @@ func TestVerifyReturnsACopyOfCachedPrincipal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	first.Scopes["write:profiles"] = true
 	first.Subject = "auth0|mallory"
+	first.Service = true
+	first.Scopes()[0] = "write:profiles"
 	second, err := v.Verify(t.Context(), tok)
 	if err != nil {
 		t.Fatalf("Verify again: %v", err)
 	}
-	want := &auth.Principal{Subject: "auth0|alice", Scopes: map[string]bool{"read:profiles": true}}
-	if diff := cmp.Diff(want, second); diff != "" {
+	want := auth.NewPrincipal("auth0|alice", false, "read:profiles")
+	if diff := cmp.Diff(view(want), view(second)); diff != "" {
 		t.Errorf("second principal (-want +got):\n%s", diff)
 	}
 }
