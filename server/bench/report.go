@@ -113,10 +113,11 @@ func writeRuns(b *strings.Builder, r results) {
 			fmtDur(mid.res.Percentile(0.5)), fmtDur(mid.res.Percentile(0.9)), fmtDur(mid.res.Percentile(0.99)),
 			fmtMicros(r.figure(sc.name, cpuPerReq).median), vs)
 	}
-	if r.ran(scGRPCGetAuth) || r.ran(scRESTGetAuth) || r.ran(scGRPCHealthAuth) || r.ran(scGRPCGetService) {
+	if r.ran(scGRPCGetAuth) || r.ran(scRESTGetAuth) || r.ran(scGRPCHealthAuth) || r.ran(scGRPCGetService) || r.ran(scGRPCHealthToken) {
 		b.WriteString("\nThe caller-auth scenarios run on a second server process (same binary, catalog and users, a data folder of its own) that checks RS256 tokens: in `grpc-get-missing-auth` and `rest-get-missing-auth` each user calls with a token of its own (`sub` = the user, so every call carries a different token), in `grpc-get-missing-service` every call carries one backend service token (`read:profiles`). Both servers run for the whole benchmark and every round measures both. ")
 		if r.ran(scGRPCHealthAuth) {
-			b.WriteString("Their CPU ratios are taken against that second server's own Health/Check (`grpc-health-auth`; health is public, so it carries no token), measured in the same round, so that both sides come from one process.\n")
+			b.WriteString("Their CPU ratios are taken against that second server's own Health/Check (`grpc-health-auth`; health is public, so it carries no token), measured in the same round, so that both sides come from one process. ")
+			b.WriteString("`grpc-health-auth-token` sends Health/Check with the same per-user tokens as `grpc-get-missing-auth`, as a client with per-call credentials does (the server does not check them on health): it measures what gRPC itself spends receiving such a header, and one target compares with it like for like.\n")
 		} else {
 			b.WriteString("`grpc-health-auth` was not selected, so their CPU ratios are taken against the first server's Health/Check.\n")
 		}

@@ -25,12 +25,16 @@ const (
 	scRESTSubmit     = "rest-submit"
 	scGRPCSubscribe  = "grpc-subscribe"
 	scGRPCHealthAuth = "grpc-health-auth"
-	scGRPCGetAuth    = "grpc-get-missing-auth"
-	scRESTGetAuth    = "rest-get-missing-auth"
-	scGRPCGetService = "grpc-get-missing-service"
-	allScenarioNames = scGRPCHealth + "," + scGRPCGet + "," + scRESTGet + "," + scRESTHealthz + "," +
+	// scGRPCHealthToken is Health/Check sent with the same per-user tokens as
+	// scGRPCGetAuth, as a client with per-call credentials sends them: the raw gRPC cost of
+	// carrying such a header.
+	scGRPCHealthToken = "grpc-health-auth-token"
+	scGRPCGetAuth     = "grpc-get-missing-auth"
+	scRESTGetAuth     = "rest-get-missing-auth"
+	scGRPCGetService  = "grpc-get-missing-service"
+	allScenarioNames  = scGRPCHealth + "," + scGRPCGet + "," + scRESTGet + "," + scRESTHealthz + "," +
 		scGRPCSubmit + "," + scRESTSubmit + "," + scGRPCSubscribe + "," +
-		scGRPCHealthAuth + "," + scGRPCGetAuth + "," + scGRPCGetService + "," + scRESTGetAuth
+		scGRPCHealthAuth + "," + scGRPCHealthToken + "," + scGRPCGetAuth + "," + scGRPCGetService + "," + scRESTGetAuth
 )
 
 // scenario is one kind of call measured under load.
@@ -61,6 +65,7 @@ func scenarios() []scenario {
 		{scRESTSubmit, "SubmitFields (durable write)", "REST", false, restSubmitOps},
 		{scGRPCSubscribe, "MarkSubscribed (durable write)", "gRPC", false, grpcSubscribeOps},
 		{scGRPCHealthAuth, "Health/Check, caller-auth server (baseline, public)", "gRPC", true, grpcHealthOps},
+		{scGRPCHealthToken, "Health/Check, caller-auth server, carrying a token per user (baseline)", "gRPC", true, grpcHealthTokenOps},
 		{scGRPCGetAuth, "GetMissingFields, caller auth on, a token per user", "gRPC", true, grpcGetOps},
 		{scGRPCGetService, "GetMissingFields, caller auth on, one service token", "gRPC", true, grpcGetServiceOps},
 		{scRESTGetAuth, "GetMissingFields, caller auth on", "REST", true, restGetOps},
@@ -106,6 +111,21 @@ func grpcHealthOps(t *target, concurrency int) []load.Op {
 		client := t.health[t.conn(w)]
 		return func(ctx context.Context) error {
 			resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
+			if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				err = fmt.Errorf("health status %v", resp.GetStatus())
+			}
+			return err
+		}
+	})
+}
+
+// grpcHealthTokenOps calls Health/Check with the token of the user grpcGetOps would call for:
+// health is public, so the server does not check it, but gRPC still receives the header.
+func grpcHealthTokenOps(t *target, concurrency int) []load.Op {
+	return perWorker(concurrency, func(w int) load.Op {
+		client, next := t.health[t.conn(w)], cycle(w, concurrency, t.users)
+		return func(ctx context.Context) error {
+			resp, err := client.Check(t.withBearer(ctx, next()), &healthpb.HealthCheckRequest{})
 			if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 				err = fmt.Errorf("health status %v", resp.GetStatus())
 			}

@@ -122,3 +122,22 @@ func TestAuthTargetUsesTheAuthServersOwnHealthCheck(t *testing.T) {
 func approx() cmp.Option {
 	return cmp.Comparer(func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 })
 }
+
+func TestPerUserTokenTargetsCompareWithAndWithoutTheTokenOnHealth(t *testing.T) {
+	runs := []measurement{
+		fakeRun(scGRPCHealthAuth, 1, 100, 20),
+		fakeRun(scGRPCHealthToken, 1, 100, 25),
+		fakeRun(scGRPCGetAuth, 1, 100, 35),
+	}
+	got := make(map[string]string)
+	for _, c := range (results{runs: runs}).checks() {
+		got[c.target] = c.measured
+	}
+	want := map[string]string{
+		"GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check on the same server, a token per user": "1.75x",
+		"GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check carrying the same per-user tokens":    "1.40x",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+}
