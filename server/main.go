@@ -74,6 +74,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		logger.Warn("caller authentication is OFF (AUTH0_AUDIENCE is not set): every caller is trusted as a service; only safe on loopback",
 			"insecure_no_auth", cfg.InsecureNoAuth)
 	}
+	if cfg.DebugAddr != "" {
+		debugLis, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			grpcLis.Close()
+			httpLis.Close()
+			return fmt.Errorf("PROFILE_DEBUG_ADDR: %w", err)
+		}
+		logger.Info("serving Go profiles", "debug", debugLis.Addr().String())
+		go func() {
+			if err := telemetry.ServeProfiles(ctx, debugLis); err != nil {
+				logger.Error("profiles server stopped", "error", err)
+			}
+		}()
+	}
 	logger.Info("serving", "grpc", grpcLis.Addr().String(), "http", httpLis.Addr().String(), "store", cfg.Store)
 	err = srv.Serve(ctx, grpcLis, httpLis)
 	logger.Info("stopped")

@@ -49,6 +49,9 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+
+	// DebugAddr serves Go's pprof profiles when set (PROFILE_DEBUG_ADDR); loopback only.
+	DebugAddr string
 }
 
 // variable binds a flag to its environment variable.
@@ -128,6 +131,7 @@ func (c *Config) variables() []variable {
 		{"auth0-read-burst", "AUTH0_READ_BURST", "Management API read burst allowed to this process", "40", positiveInt(&c.Auth0ReadBurst)},
 		{"auth0-writes-per-second", "AUTH0_WRITES_PER_SECOND", "Management API writes (PATCH) per second allowed to this process (self-service plan: 200/min)", "3.33", positiveFloat(&c.Auth0WritesPerSecond)},
 		{"auth0-write-burst", "AUTH0_WRITE_BURST", "Management API write burst allowed to this process", "20", positiveInt(&c.Auth0WriteBurst)},
+		{"debug-addr", "PROFILE_DEBUG_ADDR", "loopback address serving Go's pprof profiles at /debug/pprof/ (off when empty)", "", str(&c.DebugAddr)},
 		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
 		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", func(s string) error {
 			d, err := time.ParseDuration(s)
@@ -226,6 +230,12 @@ func (c Config) Validate() error {
 			if host, _, err := net.SplitHostPort(a.addr); err == nil && !netaddr.IsLoopbackHost(host) {
 				errs = append(errs, fmt.Errorf("%s: %q is not a loopback address; without AUTH0_AUDIENCE (caller authentication) the server only serves loopback addresses, unless --insecure-no-auth is given", a.env, a.addr))
 			}
+		}
+	}
+	if c.DebugAddr != "" {
+		// Profiles are served without authentication: never beyond this machine.
+		if host, _, err := net.SplitHostPort(c.DebugAddr); err != nil || !netaddr.IsLoopbackHost(host) {
+			errs = append(errs, fmt.Errorf("PROFILE_DEBUG_ADDR: %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are served without authentication)", c.DebugAddr))
 		}
 	}
 	if len(c.CORSOrigins) > 0 {

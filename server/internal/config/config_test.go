@@ -50,6 +50,8 @@ func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
 		{"bad log level", map[string]string{"PROFILE_LOG_LEVEL": "loud"}, nil, "PROFILE_LOG_LEVEL"},
 		{"bad shutdown timeout", map[string]string{"PROFILE_SHUTDOWN_TIMEOUT": "soon"}, nil, "PROFILE_SHUTDOWN_TIMEOUT"},
 		{"bad insecure flag value", map[string]string{"PROFILE_INSECURE_NO_AUTH": "maybe"}, nil, "PROFILE_INSECURE_NO_AUTH"},
+		{"profiles on a public address, even with auth", map[string]string{"PROFILE_DEBUG_ADDR": "0.0.0.0:6060", "AUTH0_AUDIENCE": "https://api", "AUTH0_DOMAIN": "acme.eu.auth0.com"}, nil, "PROFILE_DEBUG_ADDR"},
+		{"profiles on every interface", nil, []string{"--debug-addr", ":6060", "--insecure-no-auth"}, "PROFILE_DEBUG_ADDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +74,7 @@ func TestAcceptedConfigurations(t *testing.T) {
 		{"loopback Management API look-alike", map[string]string{"PROFILE_STORE": "auth0", "AUTH0_DOMAIN": "http://127.0.0.1:4000", "AUTH0_CLIENT_ID": "id", "AUTH0_CLIENT_SECRET": "s"}, nil},
 		{"localhost and IPv6 loopback", map[string]string{"PROFILE_HTTP_ADDR": "localhost:8080", "PROFILE_GRPC_ADDR": "[::1]:9090"}, nil},
 		{"CORS origins", map[string]string{"PROFILE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000"}, nil},
+		{"profiles on loopback", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1:6060"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

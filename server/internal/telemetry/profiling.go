@@ -1,0 +1,34 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
+)
+
+// ProfilingHandler serves Go's runtime profiles (CPU, heap, goroutines, mutexes, execution
+// traces) under /debug/pprof/, for `go tool pprof`. It has no authentication: serve it on a
+// loopback address only.
+func ProfilingHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // also serves the named profiles: heap, goroutine...
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
+// ServeProfiles serves ProfilingHandler on lis until ctx is done.
+func ServeProfiles(ctx context.Context, lis net.Listener) error {
+	srv := &http.Server{Handler: ProfilingHandler(), ReadHeaderTimeout: 5 * time.Second}
+	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })
+	defer stop()
+	if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
