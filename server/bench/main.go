@@ -130,6 +130,7 @@ func runLoad(ctx context.Context, opts options, tmp string, r *results, logf fun
 	setup := serverSetup{
 		bin: r.bin(tmp), tmp: tmp, catalog: catalog, usersFile: usersFile,
 		users: opts.users, concurrency: opts.concurrency, grpcConns: opts.grpcConns,
+		profiles: opts.profileDir != "",
 	}
 	var steps []step
 	if len(plain) > 0 {

@@ -31,14 +31,20 @@ type rounds struct {
 	warmupPass, warmup time.Duration
 	duration, settle   time.Duration
 	measure            measureFunc
-	logf               func(string, ...any)
+	// profile, when set, measures the steps of round 1 instead of measure (see profiled).
+	profile measureFunc
+	logf    func(string, ...any)
 }
 
 func newRounds(opts options, logf func(string, ...any)) rounds {
-	return rounds{
+	rs := rounds{
 		n: opts.rounds, warmupPass: opts.warmupPass, warmup: opts.warmup,
 		duration: opts.duration, settle: settle, measure: measure, logf: logf,
 	}
+	if opts.profileDir != "" {
+		rs.profile = profiled(measure, opts.profileDir, logf)
+	}
+	return rs
 }
 
 // run returns the measurements of every round, in the order they were taken, and what the
@@ -52,8 +58,12 @@ func (rs rounds) run(ctx context.Context, steps []step) ([]measurement, []roundI
 	for r := 1; r <= rs.n; r++ {
 		rs.logf("round %d of %d: %d scenarios, %s each after %s of warm-up", r, rs.n, len(steps), rs.duration, rs.warmup)
 		start, m0 := time.Now(), readMachine()
+		measureStep := rs.measure
+		if r == 1 && rs.profile != nil {
+			measureStep = rs.profile
+		}
 		for _, st := range steps {
-			m, err := rs.measure(ctx, st, rs.warmup, rs.duration)
+			m, err := measureStep(ctx, st, rs.warmup, rs.duration)
 			if err != nil {
 				return runs, infos, fmt.Errorf("round %d, %s: %w", r, st.sc.name, err)
 			}

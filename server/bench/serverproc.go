@@ -26,9 +26,11 @@ type serverProc struct {
 	cmd      *exec.Cmd
 	grpcAddr string
 	httpAddr string
-	logPath  string
-	exited   chan struct{}
-	waitErr  error
+	// debugAddr serves the server's pprof profiles; empty when not enabled.
+	debugAddr string
+	logPath   string
+	exited    chan struct{}
+	waitErr   error
 }
 
 // buildServer compiles the server command into dir and returns the binary's path.
@@ -96,7 +98,7 @@ func startServer(ctx context.Context, bin string, env map[string]string, logPath
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	p := &serverProc{cmd: cmd, grpcAddr: grpcAddr, httpAddr: httpAddr, logPath: logPath, exited: make(chan struct{})}
+	p := &serverProc{cmd: cmd, grpcAddr: grpcAddr, httpAddr: httpAddr, debugAddr: all["PROFILE_DEBUG_ADDR"], logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)

@@ -14,6 +14,8 @@ type serverSetup struct {
 	users              int
 	concurrency        int
 	grpcConns          int
+	// profiles turns on the servers' pprof endpoint (PROFILE_DEBUG_ADDR) for -cpuprofile.
+	profiles bool
 }
 
 // testServer is a running server, the clients that drive it and, with caller auth on, the
@@ -34,6 +36,13 @@ func (s serverSetup) start(ctx context.Context, name string, env map[string]stri
 		return nil, err
 	}
 	all := map[string]string{"PROFILE_DATA_DIR": dataDir, "PROFILE_CATALOG": s.catalog}
+	if s.profiles {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		all["PROFILE_DEBUG_ADDR"] = addr
+	}
 	for k, v := range env {
 		all[k] = v
 	}
