@@ -173,13 +173,14 @@ func invalid(userID string, checks ...error) error {
 		vs = append(vs, *v)
 	}
 	for _, err := range checks {
+		if err == nil {
+			continue
+		}
 		var verr *engine.ValidationError
-		switch {
-		case errors.As(err, &verr):
-			vs = append(vs, verr.Violations...)
-		case err != nil:
+		if !errors.As(err, &verr) {
 			return err
 		}
+		vs = append(vs, verr.Violations...)
 	}
 	if len(vs) == 0 {
 		return nil

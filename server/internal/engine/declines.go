@@ -15,24 +15,40 @@ type declineRecords struct {
 
 // readDeclines parses the decline records of p into fresh maps, skipping malformed entries.
 func readDeclines(p *store.Profile) declineRecords {
-	d := declineRecords{fields: map[string]time.Time{}, topics: map[string]time.Time{}}
-	raw, _ := metadata(p, StoreAppMetadata)[declinesKey].(map[string]any)
-	readTimes(raw["fields"], d.fields)
-	readTimes(raw["topics"], d.topics)
+	d := peekDeclines(p)
+	if d.fields == nil {
+		d.fields = map[string]time.Time{}
+	}
+	if d.topics == nil {
+		d.topics = map[string]time.Time{}
+	}
 	return d
 }
 
-func readTimes(v any, into map[string]time.Time) {
+// peekDeclines is readDeclines for reading only: a kind of record p does not hold gets a nil
+// map, so a prompt for a user who declined nothing allocates nothing here.
+func peekDeclines(p *store.Profile) declineRecords {
+	raw, _ := metadata(p, StoreAppMetadata)[declinesKey].(map[string]any)
+	return declineRecords{fields: readTimes(raw["fields"]), topics: readTimes(raw["topics"])}
+}
+
+// readTimes parses a map of RFC 3339 times; nil when it holds none.
+func readTimes(v any) map[string]time.Time {
 	m, _ := v.(map[string]any)
+	var out map[string]time.Time
 	for k, s := range m {
 		str, ok := s.(string)
 		if !ok {
 			continue
 		}
 		if t, err := time.Parse(time.RFC3339, str); err == nil {
-			into[k] = t
+			if out == nil {
+				out = make(map[string]time.Time, len(m))
+			}
+			out[k] = t
 		}
 	}
+	return out
 }
 
 func (d declineRecords) fieldDeclined(f *Field, now time.Time) bool {

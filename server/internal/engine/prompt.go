@@ -59,13 +59,19 @@ func (e *Engine) Prompt(p *store.Profile, req PromptRequest) (*Prompt, error) {
 		limit = e.catalog.DefaultMaxFields
 	}
 	c := e.catalog
-	known := make([]bool, len(c.Fields))
+	var buf [64]bool // catalogs this small keep the flags on the stack
+	known := buf[:0]
+	if len(c.Fields) <= len(buf) {
+		known = buf[:len(c.Fields)]
+	} else {
+		known = make([]bool, len(c.Fields))
+	}
 	for i, f := range c.Fields {
 		known[i] = isKnown(p, f)
 	}
 	logins := loginsCount(p)
 	now := e.now()
-	declines := readDeclines(p)
+	declines := peekDeclines(p)
 	out := &Prompt{}
 	for _, f := range c.askOrder {
 		if !conditionsHold(f, req, logins, known) {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,5 +249,30 @@ func TestPromptOnNilProfile(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"first_name", "last_name"}, keys(got.Fields)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}
+
+// TestPromptOverLargeCatalogs covers catalogs with more fields than Prompt keeps on the stack.
+func TestPromptOverLargeCatalogs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("fields:\n")
+	const n = 70
+	for i := range n {
+		fmt.Fprintf(&b, "  - {key: f%02d, label: F%02d, type: text, priority: %d}\n", i, i, n-i)
+	}
+	e := newEngine(t, b.String())
+	known := map[string]any{}
+	for i := range n - 1 {
+		known[fmt.Sprintf("f%02d", i)] = "x"
+	}
+	got, err := e.Prompt(profile(nil, known, nil), PromptRequest{MaxFields: 5})
+	if err != nil {
+		t.Fatalf("Prompt: %v", err)
+	}
+	if diff := cmp.Diff([]string{"f69"}, keys(got.Fields)); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	if got.KnownCount != n-1 || got.ApplicableCount != n {
+		t.Errorf("known %d of %d applicable, want %d of %d", got.KnownCount, got.ApplicableCount, n-1, n)
 	}
 }
