@@ -74,15 +74,23 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		logger.Warn("caller authentication is OFF (AUTH0_AUDIENCE is not set): every caller is trusted as a service; only safe on loopback",
 			"insecure_no_auth", cfg.InsecureNoAuth)
 	}
-	if cfg.DebugAddr != "" {
+	// The profiles server stops with the others, also when they fail on their own.
+	ctx, stopDebug := context.WithCancel(ctx)
+	debugDone := make(chan struct{})
+	defer func() { stopDebug(); <-debugDone }()
+	if cfg.DebugAddr == "" {
+		close(debugDone)
+	} else {
 		debugLis, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {
+			close(debugDone)
 			grpcLis.Close()
 			httpLis.Close()
 			return fmt.Errorf("PROFILE_DEBUG_ADDR: %w", err)
 		}
 		logger.Info("serving Go profiles", "debug", debugLis.Addr().String())
 		go func() {
+			defer close(debugDone)
 			if err := telemetry.ServeProfiles(ctx, debugLis); err != nil {
 				logger.Error("profiles server stopped", "error", err)
 			}

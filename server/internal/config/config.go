@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -232,11 +233,8 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.DebugAddr != "" {
-		// Profiles are served without authentication: never beyond this machine.
-		if host, _, err := net.SplitHostPort(c.DebugAddr); err != nil || !netaddr.IsLoopbackHost(host) {
-			errs = append(errs, fmt.Errorf("PROFILE_DEBUG_ADDR: %q must be a loopback host:port such as 127.0.0.1:6060 (profiles are served without authentication)", c.DebugAddr))
-		}
+	if c.DebugAddr != "" && !isLoopbackIPPort(c.DebugAddr) {
+		errs = append(errs, fmt.Errorf("PROFILE_DEBUG_ADDR: %q must be a loopback IP address and port such as 127.0.0.1:6060 or [::1]:6060 (profiles are served without authentication)", c.DebugAddr))
 	}
 	if len(c.CORSOrigins) > 0 {
 		for _, o := range c.CORSOrigins {
@@ -252,4 +250,11 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("PROFILE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// isLoopbackIPPort reports whether addr is ip:port with a loopback IP. A name such as localhost
+// is refused: what it resolves to depends on the machine, and the profiles have no other guard.
+func isLoopbackIPPort(addr string) bool {
+	ap, err := netip.ParseAddrPort(addr)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }

@@ -52,6 +52,9 @@ func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
 		{"bad insecure flag value", map[string]string{"PROFILE_INSECURE_NO_AUTH": "maybe"}, nil, "PROFILE_INSECURE_NO_AUTH"},
 		{"profiles on a public address, even with auth", map[string]string{"PROFILE_DEBUG_ADDR": "0.0.0.0:6060", "AUTH0_AUDIENCE": "https://api", "AUTH0_DOMAIN": "acme.eu.auth0.com"}, nil, "PROFILE_DEBUG_ADDR"},
 		{"profiles on every interface", nil, []string{"--debug-addr", ":6060", "--insecure-no-auth"}, "PROFILE_DEBUG_ADDR"},
+		{"profiles on a name, even localhost", map[string]string{"PROFILE_DEBUG_ADDR": "localhost:6060"}, nil, "PROFILE_DEBUG_ADDR"},
+		{"profiles on a name that looks loopback", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1.nip.io:6060"}, nil, "PROFILE_DEBUG_ADDR"},
+		{"profiles without a port", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1"}, nil, "PROFILE_DEBUG_ADDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +78,8 @@ func TestAcceptedConfigurations(t *testing.T) {
 		{"localhost and IPv6 loopback", map[string]string{"PROFILE_HTTP_ADDR": "localhost:8080", "PROFILE_GRPC_ADDR": "[::1]:9090"}, nil},
 		{"CORS origins", map[string]string{"PROFILE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000"}, nil},
 		{"profiles on loopback", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1:6060"}, nil},
+		{"profiles on IPv6 loopback", map[string]string{"PROFILE_DEBUG_ADDR": "[::1]:6060"}, nil},
+		{"profiles on IPv4-mapped loopback", map[string]string{"PROFILE_DEBUG_ADDR": "[::ffff:127.0.0.1]:6060"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// ProfilingHandler serves Go's runtime profiles (CPU, heap, goroutines, mutexes, execution
+// ProfilingHandler serves Go's runtime profiles (CPU, heap, allocations, goroutines, execution
 // traces) under /debug/pprof/, for `go tool pprof`. It has no authentication: serve it on a
-// loopback address only.
+// loopback address only. Importing net/http/pprof also registers these handlers on
+// http.DefaultServeMux, which this server never serves (app tests check the public address).
 func ProfilingHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index) // also serves the named profiles: heap, goroutine...
