@@ -66,9 +66,12 @@ func fetchCPUProfile(ctx context.Context, addr string, d time.Duration, path str
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	if err != nil {
+		os.Remove(path) // no truncated profile left behind
+	}
+	return err
 }
