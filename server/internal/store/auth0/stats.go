@@ -12,10 +12,12 @@ type Stats struct {
 	CacheHits, CacheMisses int64
 	// LimiterWaits counts requests delayed by the client-side rate limiter.
 	LimiterWaits int64
+	// TokenRenewals counts the times a token Auth0 refused (401) was replaced by a new one.
+	TokenRenewals int64
 }
 
 type counters struct {
-	gets, patches, throttled, retries, cacheHits, cacheMisses, limiterWaits atomic.Int64
+	gets, patches, throttled, retries, cacheHits, cacheMisses, limiterWaits, tokenRenewals atomic.Int64
 }
 
 // Stats returns a snapshot of the counters.
@@ -25,6 +27,6 @@ func (s *Store) Stats() Stats {
 		Gets: c.gets.Load(), Patches: c.patches.Load(),
 		Throttled: c.throttled.Load(), Retries: c.retries.Load(),
 		CacheHits: c.cacheHits.Load(), CacheMisses: c.cacheMisses.Load(),
-		LimiterWaits: c.limiterWaits.Load(),
+		LimiterWaits: c.limiterWaits.Load(), TokenRenewals: c.tokenRenewals.Load(),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/auth0/go-auth0/management"
 	"golang.org/x/oauth2"
@@ -18,13 +19,19 @@ import (
 
 // Store keeps profiles in Auth0 users through the Management API. It is safe for concurrent use.
 type Store struct {
-	cfg    Config
-	api    *management.Management
-	cache  *profileCache
-	locks  *keyLock
-	flight singleflight.Group
-	reads  *rate.Limiter
-	writes *rate.Limiter
+	cfg Config
+	// api is the Management API client. It is replaced by a fresh one (which fetches a new
+	// token) when Auth0 refuses the current token (see renewAPI).
+	api    atomic.Pointer[management.Management]
+	newAPI func() (*management.Management, error)
+	// renewMu serialises renewals; renewedAt is the time of the last one.
+	renewMu   sync.Mutex
+	renewedAt time.Time
+	cache     *profileCache
+	locks     *keyLock
+	flight    singleflight.Group
+	reads     *rate.Limiter
+	writes    *rate.Limiter
 
 	// throttledUntil is the end of the last throttling window Auth0 announced for each bucket,
 	// in unix nanoseconds.
@@ -85,11 +92,13 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		// Retries are ours: the SDK's wait 1-10 s on a 429 whatever the caller's deadline.
 		management.WithNoRetries(),
 	)
-	s.api, err = management.New(base.Host, opts...)
+	s.newAPI = func() (*management.Management, error) { return management.New(base.Host, opts...) }
+	api, err := s.newAPI()
 	if err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("AUTH0_DOMAIN: %w", err)
 	}
+	s.api.Store(api)
 	cfg.Logger.InfoContext(ctx, "auth0 store configured", "domain", base.String())
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/auth0/go-auth0/management"
 	"golang.org/x/time/rate"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
@@ -71,11 +72,18 @@ func (s *Store) request(ctx context.Context, lim *rate.Limiter, method, userID s
 	defer cancel()
 	info := &rateInfo{bucket: b}
 	ex := &exchange{body: body}
-	err := s.api.Request(withRateInfo(actx, info), method, s.api.URI("users", userID), ex)
+	api := s.api.Load()
+	err := api.Request(withRateInfo(actx, info), method, api.URI("users", userID), ex)
 	if err == nil && ex.response == nil {
 		err = errors.New("empty response body")
 	}
 	if err != nil {
+		if isStatus(err, http.StatusUnauthorized) && ctx.Err() == nil && s.renewAPI(ctx, api) {
+			// Auth0 no longer accepts the cached token (revoked, signing key rotated): the next
+			// attempt goes out with a client that fetches a new one.
+			return nil, &failure{kind: store.KindUnavailable, msg: "Auth0 refused the service's token", retryable: true,
+				retryAfter: renewedRetryWait, cause: err}
+		}
 		return nil, s.classify(ctx, actx, info, err)
 	}
 	return toProfile(userID, ex.response), nil
@@ -119,4 +127,42 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+const (
+	// minRenewInterval bounds how often a refused token makes the store fetch a new one, so
+	// that credentials Auth0 keeps refusing do not turn every call into a token request.
+	minRenewInterval = 10 * time.Second
+	// renewedRetryWait is the pause before retrying with a renewed client.
+	renewedRetryWait = 10 * time.Millisecond
+)
+
+// renewAPI replaces old, the client whose token Auth0 refused, by a fresh client that fetches a
+// new token on its first request. It reports whether a retry may use a client other than old:
+// true when this call or a concurrent one renewed it, false when the last renewal is too recent.
+func (s *Store) renewAPI(ctx context.Context, old *management.Management) bool {
+	s.renewMu.Lock()
+	defer s.renewMu.Unlock()
+	if s.api.Load() != old {
+		return true
+	}
+	if !s.renewedAt.IsZero() && time.Since(s.renewedAt) < minRenewInterval {
+		return false
+	}
+	api, err := s.newAPI()
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "auth0 store: renewing the Management API client failed", "err", err)
+		return false
+	}
+	s.api.Store(api)
+	s.renewedAt = time.Now()
+	s.stats.tokenRenewals.Add(1)
+	s.cfg.Logger.WarnContext(ctx, "auth0 store: Auth0 refused the Management API token; fetching a new one")
+	return true
+}
+
+// isStatus reports whether err is a Management API error response with the given status.
+func isStatus(err error, status int) bool {
+	var apiErr management.Error
+	return errors.As(err, &apiErr) && apiErr.Status() == status
 }

@@ -110,6 +110,15 @@ func (s *Server) Throttle(n int, reset time.Time) {
 	s.throttleNext, s.throttleTill = n, reset
 }
 
+// RevokeTokens makes every access token issued so far invalid: the Management API answers 401
+// to them, as Auth0 does to a revoked token or one signed with a revoked key. Tokens issued
+// afterwards are accepted.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.issued)
+}
+
 // SetTokenFailure makes the token endpoint answer 503 while on.
 func (s *Server) SetTokenFailure(on bool) {
 	s.mu.Lock()
