@@ -109,13 +109,7 @@ func (t *target) bearerOf(u int) string {
 func grpcHealthOps(t *target, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
 		client := t.health[t.conn(w)]
-		return func(ctx context.Context) error {
-			resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
-			if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-				err = fmt.Errorf("health status %v", resp.GetStatus())
-			}
-			return err
-		}
+		return func(ctx context.Context) error { return checkServing(ctx, client) }
 	})
 }
 
@@ -124,14 +118,17 @@ func grpcHealthOps(t *target, concurrency int) []load.Op {
 func grpcHealthTokenOps(t *target, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
 		client, next := t.health[t.conn(w)], cycle(w, concurrency, t.users)
-		return func(ctx context.Context) error {
-			resp, err := client.Check(t.withBearer(ctx, next()), &healthpb.HealthCheckRequest{})
-			if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-				err = fmt.Errorf("health status %v", resp.GetStatus())
-			}
-			return err
-		}
+		return func(ctx context.Context) error { return checkServing(t.withBearer(ctx, next()), client) }
 	})
+}
+
+// checkServing calls Health/Check and fails unless the server answers SERVING.
+func checkServing(ctx context.Context, client healthpb.HealthClient) error {
+	resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
+	if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		err = fmt.Errorf("health status %v", resp.GetStatus())
+	}
+	return err
 }
 
 func restHealthzOps(t *target, concurrency int) []load.Op {
