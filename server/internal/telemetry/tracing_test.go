@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 )
 
 // env returns a getenv over the given variables only.
@@ -142,10 +143,15 @@ func runTracedChild(t *testing.T) {
 		t.Fatalf("SetupTracing: option %v, error %v; want an option", opt, err)
 	}
 	logs := &lockedBuffer{}
-	client := startServer(t, &testHealth{}, nil, opt, grpc.ChainUnaryInterceptor(LogUnary(NewLogger(logs, "info"))))
+	// The server ends its span after the response is on its way, so the client may see the
+	// answer first: wait for the server's end-of-RPC event (the tracing handler, installed
+	// first, has ended the span by then) before flushing the exporter.
+	ended := rpcEnded(make(chan struct{}, 1))
+	client := startServer(t, &testHealth{}, nil, opt, grpc.StatsHandler(ended), grpc.ChainUnaryInterceptor(LogUnary(NewLogger(logs, "info"))))
 	if _, err := check(t, client, ""); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
+	<-ended
 	if err := shutdown(ctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
@@ -162,3 +168,21 @@ func withoutOTel(environ []string) []string {
 	}
 	return out
 }
+
+// rpcEnded is a stats handler that signals each server RPC's end.
+type rpcEnded chan struct{}
+
+func (e rpcEnded) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
+func (e rpcEnded) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.End); ok {
+		select {
+		case e <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (e rpcEnded) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (e rpcEnded) HandleConn(context.Context, stats.ConnStats) {}
