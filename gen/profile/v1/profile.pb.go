@@ -23,6 +23,93 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PromptReason says why a field or topic is, or is not, in a prompt.
+type PromptReason int32
+
+const (
+	// Not set; never returned.
+	PromptReason_PROMPT_REASON_UNSPECIFIED PromptReason = 0
+	// The field is asked, or the topic offered, in this prompt. Details: asked.
+	PromptReason_PROMPT_REASON_ASKED PromptReason = 1
+	// The field is not asked because its value is already known, from the metadata or from a root
+	// attribute the identity provider supplied. Details: known.
+	PromptReason_PROMPT_REASON_KNOWN PromptReason = 2
+	// The user declined the field or topic and its cooldown has not passed yet. Details: declined.
+	PromptReason_PROMPT_REASON_DECLINED PromptReason = 3
+	// The field is asked only from a later login on (the catalog's min_logins). Details: not_yet.
+	PromptReason_PROMPT_REASON_NOT_YET PromptReason = 4
+	// The field or topic is offered only in contexts the request did not name. Details:
+	// out_of_context.
+	PromptReason_PROMPT_REASON_OUT_OF_CONTEXT PromptReason = 5
+	// The field is asked only once other fields are known (the catalog's after), and some are not.
+	// Details: waiting_on.
+	PromptReason_PROMPT_REASON_WAITING_ON PromptReason = 6
+	// The field could be asked, but the prompt already holds max_fields fields that come first.
+	// Details: over_limit.
+	PromptReason_PROMPT_REASON_OVER_LIMIT PromptReason = 7
+	// The field is stored in app_metadata and only services answer it, so it is never asked of an
+	// end user. Given to end users only, without details: whether such a field is known or
+	// declined is not theirs to see.
+	PromptReason_PROMPT_REASON_HIDDEN PromptReason = 8
+	// The user already subscribed to the topic. Details: subscribed.
+	PromptReason_PROMPT_REASON_SUBSCRIBED PromptReason = 9
+)
+
+// Enum value maps for PromptReason.
+var (
+	PromptReason_name = map[int32]string{
+		0: "PROMPT_REASON_UNSPECIFIED",
+		1: "PROMPT_REASON_ASKED",
+		2: "PROMPT_REASON_KNOWN",
+		3: "PROMPT_REASON_DECLINED",
+		4: "PROMPT_REASON_NOT_YET",
+		5: "PROMPT_REASON_OUT_OF_CONTEXT",
+		6: "PROMPT_REASON_WAITING_ON",
+		7: "PROMPT_REASON_OVER_LIMIT",
+		8: "PROMPT_REASON_HIDDEN",
+		9: "PROMPT_REASON_SUBSCRIBED",
+	}
+	PromptReason_value = map[string]int32{
+		"PROMPT_REASON_UNSPECIFIED":    0,
+		"PROMPT_REASON_ASKED":          1,
+		"PROMPT_REASON_KNOWN":          2,
+		"PROMPT_REASON_DECLINED":       3,
+		"PROMPT_REASON_NOT_YET":        4,
+		"PROMPT_REASON_OUT_OF_CONTEXT": 5,
+		"PROMPT_REASON_WAITING_ON":     6,
+		"PROMPT_REASON_OVER_LIMIT":     7,
+		"PROMPT_REASON_HIDDEN":         8,
+		"PROMPT_REASON_SUBSCRIBED":     9,
+	}
+)
+
+func (x PromptReason) Enum() *PromptReason {
+	p := new(PromptReason)
+	*p = x
+	return p
+}
+
+func (x PromptReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PromptReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_profile_v1_profile_proto_enumTypes[0].Descriptor()
+}
+
+func (PromptReason) Type() protoreflect.EnumType {
+	return &file_profile_v1_profile_proto_enumTypes[0]
+}
+
+func (x PromptReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PromptReason.Descriptor instead.
+func (PromptReason) EnumDescriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{0}
+}
+
 // FieldType is the kind of value a field holds, and so the input a form should render.
 type FieldType int32
 
@@ -92,11 +179,11 @@ func (x FieldType) String() string {
 }
 
 func (FieldType) Descriptor() protoreflect.EnumDescriptor {
-	return file_profile_v1_profile_proto_enumTypes[0].Descriptor()
+	return file_profile_v1_profile_proto_enumTypes[1].Descriptor()
 }
 
 func (FieldType) Type() protoreflect.EnumType {
-	return &file_profile_v1_profile_proto_enumTypes[0]
+	return &file_profile_v1_profile_proto_enumTypes[1]
 }
 
 func (x FieldType) Number() protoreflect.EnumNumber {
@@ -105,7 +192,7 @@ func (x FieldType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FieldType.Descriptor instead.
 func (FieldType) EnumDescriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{0}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{1}
 }
 
 // FieldStore is where a field's value lives in the user's profile.
@@ -145,11 +232,11 @@ func (x FieldStore) String() string {
 }
 
 func (FieldStore) Descriptor() protoreflect.EnumDescriptor {
-	return file_profile_v1_profile_proto_enumTypes[1].Descriptor()
+	return file_profile_v1_profile_proto_enumTypes[2].Descriptor()
 }
 
 func (FieldStore) Type() protoreflect.EnumType {
-	return &file_profile_v1_profile_proto_enumTypes[1]
+	return &file_profile_v1_profile_proto_enumTypes[2]
 }
 
 func (x FieldStore) Number() protoreflect.EnumNumber {
@@ -158,7 +245,7 @@ func (x FieldStore) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FieldStore.Descriptor instead.
 func (FieldStore) EnumDescriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{1}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{2}
 }
 
 // ValueSource is where an effective value comes from.
@@ -202,11 +289,11 @@ func (x ValueSource) String() string {
 }
 
 func (ValueSource) Descriptor() protoreflect.EnumDescriptor {
-	return file_profile_v1_profile_proto_enumTypes[2].Descriptor()
+	return file_profile_v1_profile_proto_enumTypes[3].Descriptor()
 }
 
 func (ValueSource) Type() protoreflect.EnumType {
-	return &file_profile_v1_profile_proto_enumTypes[2]
+	return &file_profile_v1_profile_proto_enumTypes[3]
 }
 
 func (x ValueSource) Number() protoreflect.EnumNumber {
@@ -215,7 +302,7 @@ func (x ValueSource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ValueSource.Descriptor instead.
 func (ValueSource) EnumDescriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{2}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{3}
 }
 
 // GetMissingFieldsRequest asks which fields to ask a user now.
@@ -232,7 +319,11 @@ type GetMissingFieldsRequest struct {
 	MaxFields int32 `protobuf:"varint,3,opt,name=max_fields,json=maxFields,proto3" json:"max_fields,omitempty"`
 	// The locale for labels and help texts, such as "fr" or "fr-CA". Empty means the catalog's
 	// default language.
-	Locale        string `protobuf:"bytes,4,opt,name=locale,proto3" json:"locale,omitempty"`
+	Locale string `protobuf:"bytes,4,opt,name=locale,proto3" json:"locale,omitempty"`
+	// True to add an explanation to the prompt: why each catalog field and each topic is, or is
+	// not, asked. It is meant for debugging and support (grpcurl, profilectl explain); leave it
+	// false in calls that only need the prompt. On REST: ?explain=true.
+	Explain       bool `protobuf:"varint,5,opt,name=explain,proto3" json:"explain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -293,6 +384,13 @@ func (x *GetMissingFieldsRequest) GetLocale() string {
 		return x.Locale
 	}
 	return ""
+}
+
+func (x *GetMissingFieldsRequest) GetExplain() bool {
+	if x != nil {
+		return x.Explain
+	}
+	return false
 }
 
 // GetMissingFieldsResponse carries the next prompt.
@@ -356,8 +454,11 @@ type Prompt struct {
 	// How many fields apply to the user right now (their login count, the context and the fields
 	// they depend on allow them).
 	ApplicableCount int32 `protobuf:"varint,5,opt,name=applicable_count,json=applicableCount,proto3" json:"applicable_count,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Why each catalog field and topic is, or is not, in this prompt. Set only when the request
+	// asked for it with explain; absent (null in JSON) otherwise.
+	Explanation   *Explanation `protobuf:"bytes,6,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Prompt) Reset() {
@@ -425,6 +526,825 @@ func (x *Prompt) GetApplicableCount() int32 {
 	return 0
 }
 
+func (x *Prompt) GetExplanation() *Explanation {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+// Explanation says why each field of the catalog and each of its topics is, or is not, in a
+// prompt. It comes from the very decisions that built the prompt.
+//
+// A field can be left out for several reasons at once; the explanation gives the first that
+// holds in this order: hidden, known, not yet, out of context, waiting on, declined, over the
+// limit. For a topic: subscribed, out of context, declined.
+type Explanation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One entry per catalog field, in catalog order. An end user's explanation gives fields that
+	// only services answer (app_metadata) the reason PROMPT_REASON_HIDDEN and nothing more.
+	Fields []*FieldExplanation `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty"`
+	// One entry per topic the catalog declares, in catalog order.
+	Topics []*TopicExplanation `protobuf:"bytes,2,rep,name=topics,proto3" json:"topics,omitempty"`
+	// The user's login count the decisions used: the logins_count root attribute, 0 when absent.
+	LoginsCount int32 `protobuf:"varint,3,opt,name=logins_count,json=loginsCount,proto3" json:"logins_count,omitempty"`
+	// The most fields the prompt holds: the request's max_fields, or the catalog's default when
+	// the request gave none.
+	MaxFields     int32 `protobuf:"varint,4,opt,name=max_fields,json=maxFields,proto3" json:"max_fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Explanation) Reset() {
+	*x = Explanation{}
+	mi := &file_profile_v1_profile_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Explanation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Explanation) ProtoMessage() {}
+
+func (x *Explanation) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Explanation.ProtoReflect.Descriptor instead.
+func (*Explanation) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Explanation) GetFields() []*FieldExplanation {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *Explanation) GetTopics() []*TopicExplanation {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+func (x *Explanation) GetLoginsCount() int32 {
+	if x != nil {
+		return x.LoginsCount
+	}
+	return 0
+}
+
+func (x *Explanation) GetMaxFields() int32 {
+	if x != nil {
+		return x.MaxFields
+	}
+	return 0
+}
+
+// FieldExplanation says why one catalog field is, or is not, asked.
+type FieldExplanation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field's key.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Why the field is, or is not, asked.
+	Reason PromptReason `protobuf:"varint,2,opt,name=reason,proto3,enum=profile.v1.PromptReason" json:"reason,omitempty"`
+	// The same in one English sentence, for people: operators, support, product teams. It is not
+	// translated and its wording may change; programs should read reason and details.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// The facts behind the reason; none for PROMPT_REASON_HIDDEN.
+	//
+	// Types that are valid to be assigned to Details:
+	//
+	//	*FieldExplanation_Asked
+	//	*FieldExplanation_Known
+	//	*FieldExplanation_Declined
+	//	*FieldExplanation_NotYet
+	//	*FieldExplanation_OutOfContext
+	//	*FieldExplanation_WaitingOn
+	//	*FieldExplanation_OverLimit
+	Details       isFieldExplanation_Details `protobuf_oneof:"details"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldExplanation) Reset() {
+	*x = FieldExplanation{}
+	mi := &file_profile_v1_profile_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldExplanation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldExplanation) ProtoMessage() {}
+
+func (x *FieldExplanation) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldExplanation.ProtoReflect.Descriptor instead.
+func (*FieldExplanation) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *FieldExplanation) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *FieldExplanation) GetReason() PromptReason {
+	if x != nil {
+		return x.Reason
+	}
+	return PromptReason_PROMPT_REASON_UNSPECIFIED
+}
+
+func (x *FieldExplanation) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *FieldExplanation) GetDetails() isFieldExplanation_Details {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetAsked() *AskedDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_Asked); ok {
+			return x.Asked
+		}
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetKnown() *KnownDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_Known); ok {
+			return x.Known
+		}
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetDeclined() *DeclinedDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_Declined); ok {
+			return x.Declined
+		}
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetNotYet() *NotYetDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_NotYet); ok {
+			return x.NotYet
+		}
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetOutOfContext() *OutOfContextDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_OutOfContext); ok {
+			return x.OutOfContext
+		}
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetWaitingOn() *WaitingOnDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_WaitingOn); ok {
+			return x.WaitingOn
+		}
+	}
+	return nil
+}
+
+func (x *FieldExplanation) GetOverLimit() *OverLimitDetails {
+	if x != nil {
+		if x, ok := x.Details.(*FieldExplanation_OverLimit); ok {
+			return x.OverLimit
+		}
+	}
+	return nil
+}
+
+type isFieldExplanation_Details interface {
+	isFieldExplanation_Details()
+}
+
+type FieldExplanation_Asked struct {
+	// Set when the reason is PROMPT_REASON_ASKED.
+	Asked *AskedDetails `protobuf:"bytes,4,opt,name=asked,proto3,oneof"`
+}
+
+type FieldExplanation_Known struct {
+	// Set when the reason is PROMPT_REASON_KNOWN.
+	Known *KnownDetails `protobuf:"bytes,5,opt,name=known,proto3,oneof"`
+}
+
+type FieldExplanation_Declined struct {
+	// Set when the reason is PROMPT_REASON_DECLINED.
+	Declined *DeclinedDetails `protobuf:"bytes,6,opt,name=declined,proto3,oneof"`
+}
+
+type FieldExplanation_NotYet struct {
+	// Set when the reason is PROMPT_REASON_NOT_YET.
+	NotYet *NotYetDetails `protobuf:"bytes,7,opt,name=not_yet,json=notYet,proto3,oneof"`
+}
+
+type FieldExplanation_OutOfContext struct {
+	// Set when the reason is PROMPT_REASON_OUT_OF_CONTEXT.
+	OutOfContext *OutOfContextDetails `protobuf:"bytes,8,opt,name=out_of_context,json=outOfContext,proto3,oneof"`
+}
+
+type FieldExplanation_WaitingOn struct {
+	// Set when the reason is PROMPT_REASON_WAITING_ON.
+	WaitingOn *WaitingOnDetails `protobuf:"bytes,9,opt,name=waiting_on,json=waitingOn,proto3,oneof"`
+}
+
+type FieldExplanation_OverLimit struct {
+	// Set when the reason is PROMPT_REASON_OVER_LIMIT.
+	OverLimit *OverLimitDetails `protobuf:"bytes,10,opt,name=over_limit,json=overLimit,proto3,oneof"`
+}
+
+func (*FieldExplanation_Asked) isFieldExplanation_Details() {}
+
+func (*FieldExplanation_Known) isFieldExplanation_Details() {}
+
+func (*FieldExplanation_Declined) isFieldExplanation_Details() {}
+
+func (*FieldExplanation_NotYet) isFieldExplanation_Details() {}
+
+func (*FieldExplanation_OutOfContext) isFieldExplanation_Details() {}
+
+func (*FieldExplanation_WaitingOn) isFieldExplanation_Details() {}
+
+func (*FieldExplanation_OverLimit) isFieldExplanation_Details() {}
+
+// TopicExplanation says why one catalog topic is, or is not, offered.
+type TopicExplanation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic's key.
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// Why the topic is, or is not, offered: PROMPT_REASON_ASKED, PROMPT_REASON_SUBSCRIBED,
+	// PROMPT_REASON_OUT_OF_CONTEXT or PROMPT_REASON_DECLINED.
+	Reason PromptReason `protobuf:"varint,2,opt,name=reason,proto3,enum=profile.v1.PromptReason" json:"reason,omitempty"`
+	// The same in one English sentence, for people; see FieldExplanation.message.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// The facts behind the reason.
+	//
+	// Types that are valid to be assigned to Details:
+	//
+	//	*TopicExplanation_Asked
+	//	*TopicExplanation_Subscribed
+	//	*TopicExplanation_OutOfContext
+	//	*TopicExplanation_Declined
+	Details       isTopicExplanation_Details `protobuf_oneof:"details"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicExplanation) Reset() {
+	*x = TopicExplanation{}
+	mi := &file_profile_v1_profile_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicExplanation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicExplanation) ProtoMessage() {}
+
+func (x *TopicExplanation) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicExplanation.ProtoReflect.Descriptor instead.
+func (*TopicExplanation) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TopicExplanation) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *TopicExplanation) GetReason() PromptReason {
+	if x != nil {
+		return x.Reason
+	}
+	return PromptReason_PROMPT_REASON_UNSPECIFIED
+}
+
+func (x *TopicExplanation) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *TopicExplanation) GetDetails() isTopicExplanation_Details {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+func (x *TopicExplanation) GetAsked() *AskedDetails {
+	if x != nil {
+		if x, ok := x.Details.(*TopicExplanation_Asked); ok {
+			return x.Asked
+		}
+	}
+	return nil
+}
+
+func (x *TopicExplanation) GetSubscribed() *Subscription {
+	if x != nil {
+		if x, ok := x.Details.(*TopicExplanation_Subscribed); ok {
+			return x.Subscribed
+		}
+	}
+	return nil
+}
+
+func (x *TopicExplanation) GetOutOfContext() *OutOfContextDetails {
+	if x != nil {
+		if x, ok := x.Details.(*TopicExplanation_OutOfContext); ok {
+			return x.OutOfContext
+		}
+	}
+	return nil
+}
+
+func (x *TopicExplanation) GetDeclined() *DeclinedDetails {
+	if x != nil {
+		if x, ok := x.Details.(*TopicExplanation_Declined); ok {
+			return x.Declined
+		}
+	}
+	return nil
+}
+
+type isTopicExplanation_Details interface {
+	isTopicExplanation_Details()
+}
+
+type TopicExplanation_Asked struct {
+	// Set when the reason is PROMPT_REASON_ASKED.
+	Asked *AskedDetails `protobuf:"bytes,4,opt,name=asked,proto3,oneof"`
+}
+
+type TopicExplanation_Subscribed struct {
+	// Set when the reason is PROMPT_REASON_SUBSCRIBED: the user's subscription.
+	Subscribed *Subscription `protobuf:"bytes,5,opt,name=subscribed,proto3,oneof"`
+}
+
+type TopicExplanation_OutOfContext struct {
+	// Set when the reason is PROMPT_REASON_OUT_OF_CONTEXT.
+	OutOfContext *OutOfContextDetails `protobuf:"bytes,6,opt,name=out_of_context,json=outOfContext,proto3,oneof"`
+}
+
+type TopicExplanation_Declined struct {
+	// Set when the reason is PROMPT_REASON_DECLINED.
+	Declined *DeclinedDetails `protobuf:"bytes,7,opt,name=declined,proto3,oneof"`
+}
+
+func (*TopicExplanation_Asked) isTopicExplanation_Details() {}
+
+func (*TopicExplanation_Subscribed) isTopicExplanation_Details() {}
+
+func (*TopicExplanation_OutOfContext) isTopicExplanation_Details() {}
+
+func (*TopicExplanation_Declined) isTopicExplanation_Details() {}
+
+// AskedDetails places an asked field, or an offered topic, in the prompt.
+type AskedDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its position in the prompt's fields (or topics), from 1.
+	Rank int32 `protobuf:"varint,1,opt,name=rank,proto3" json:"rank,omitempty"`
+	// The field's catalog priority: higher priorities are asked first, ties in catalog order.
+	// Always 0 for a topic, which has no priority.
+	Priority      int32 `protobuf:"varint,2,opt,name=priority,proto3" json:"priority,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AskedDetails) Reset() {
+	*x = AskedDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskedDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskedDetails) ProtoMessage() {}
+
+func (x *AskedDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskedDetails.ProtoReflect.Descriptor instead.
+func (*AskedDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AskedDetails) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *AskedDetails) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+// KnownDetails says where a known field's value comes from. The value itself is not repeated
+// here; GetProfile returns it.
+type KnownDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the value was found: the field's own key in user_metadata or app_metadata, or a root
+	// attribute supplied by the identity provider. A value in the metadata wins.
+	Source ValueSource `protobuf:"varint,1,opt,name=source,proto3,enum=profile.v1.ValueSource" json:"source,omitempty"`
+	// The root attribute that answers the field, such as "given_name", when source is
+	// VALUE_SOURCE_IDENTITY_PROVIDER; empty otherwise.
+	Attribute     string `protobuf:"bytes,2,opt,name=attribute,proto3" json:"attribute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KnownDetails) Reset() {
+	*x = KnownDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KnownDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KnownDetails) ProtoMessage() {}
+
+func (x *KnownDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KnownDetails.ProtoReflect.Descriptor instead.
+func (*KnownDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *KnownDetails) GetSource() ValueSource {
+	if x != nil {
+		return x.Source
+	}
+	return ValueSource_VALUE_SOURCE_UNSPECIFIED
+}
+
+func (x *KnownDetails) GetAttribute() string {
+	if x != nil {
+		return x.Attribute
+	}
+	return ""
+}
+
+// DeclinedDetails says when a field or topic was declined and when it is asked again.
+type DeclinedDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the user declined it.
+	DeclinedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=declined_at,json=declinedAt,proto3" json:"declined_at,omitempty"`
+	// When its cooldown ends: from then on the field is asked, or the topic offered, again.
+	Until         *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=until,proto3" json:"until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclinedDetails) Reset() {
+	*x = DeclinedDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclinedDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclinedDetails) ProtoMessage() {}
+
+func (x *DeclinedDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclinedDetails.ProtoReflect.Descriptor instead.
+func (*DeclinedDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DeclinedDetails) GetDeclinedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeclinedAt
+	}
+	return nil
+}
+
+func (x *DeclinedDetails) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+// NotYetDetails says from which login a field is asked.
+type NotYetDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The login count from which the field is asked (the catalog's min_logins).
+	MinLogins int32 `protobuf:"varint,1,opt,name=min_logins,json=minLogins,proto3" json:"min_logins,omitempty"`
+	// The user's login count: the logins_count root attribute, 0 when absent.
+	LoginsCount   int32 `protobuf:"varint,2,opt,name=logins_count,json=loginsCount,proto3" json:"logins_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotYetDetails) Reset() {
+	*x = NotYetDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotYetDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotYetDetails) ProtoMessage() {}
+
+func (x *NotYetDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotYetDetails.ProtoReflect.Descriptor instead.
+func (*NotYetDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *NotYetDetails) GetMinLogins() int32 {
+	if x != nil {
+		return x.MinLogins
+	}
+	return 0
+}
+
+func (x *NotYetDetails) GetLoginsCount() int32 {
+	if x != nil {
+		return x.LoginsCount
+	}
+	return 0
+}
+
+// OutOfContextDetails says where a field is asked, or a topic offered.
+type OutOfContextDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contexts the field or topic is restricted to; the request named none of them.
+	Contexts      []string `protobuf:"bytes,1,rep,name=contexts,proto3" json:"contexts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutOfContextDetails) Reset() {
+	*x = OutOfContextDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutOfContextDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutOfContextDetails) ProtoMessage() {}
+
+func (x *OutOfContextDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutOfContextDetails.ProtoReflect.Descriptor instead.
+func (*OutOfContextDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *OutOfContextDetails) GetContexts() []string {
+	if x != nil {
+		return x.Contexts
+	}
+	return nil
+}
+
+// WaitingOnDetails names the fields that must be known before a field is asked.
+type WaitingOnDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The keys of the fields this one comes after (the catalog's after) that are not known yet,
+	// in the catalog's order of after.
+	Fields []string `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty"`
+	// How many more such fields an end user's explanation leaves out because only services answer
+	// them (app_metadata); always 0 for services.
+	HiddenCount   int32 `protobuf:"varint,2,opt,name=hidden_count,json=hiddenCount,proto3" json:"hidden_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitingOnDetails) Reset() {
+	*x = WaitingOnDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitingOnDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitingOnDetails) ProtoMessage() {}
+
+func (x *WaitingOnDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitingOnDetails.ProtoReflect.Descriptor instead.
+func (*WaitingOnDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *WaitingOnDetails) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *WaitingOnDetails) GetHiddenCount() int32 {
+	if x != nil {
+		return x.HiddenCount
+	}
+	return 0
+}
+
+// OverLimitDetails says why a field that could be asked was left out of a full prompt.
+type OverLimitDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field's position among all the fields that could be asked now, from 1; it is greater
+	// than max_fields.
+	Rank int32 `protobuf:"varint,1,opt,name=rank,proto3" json:"rank,omitempty"`
+	// The most fields the prompt holds: the request's max_fields, or the catalog's default.
+	MaxFields     int32 `protobuf:"varint,2,opt,name=max_fields,json=maxFields,proto3" json:"max_fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OverLimitDetails) Reset() {
+	*x = OverLimitDetails{}
+	mi := &file_profile_v1_profile_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OverLimitDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OverLimitDetails) ProtoMessage() {}
+
+func (x *OverLimitDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OverLimitDetails.ProtoReflect.Descriptor instead.
+func (*OverLimitDetails) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *OverLimitDetails) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *OverLimitDetails) GetMaxFields() int32 {
+	if x != nil {
+		return x.MaxFields
+	}
+	return 0
+}
+
 // FieldOption is one allowed value of a choice or multi-choice field.
 type FieldOption struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -438,7 +1358,7 @@ type FieldOption struct {
 
 func (x *FieldOption) Reset() {
 	*x = FieldOption{}
-	mi := &file_profile_v1_profile_proto_msgTypes[3]
+	mi := &file_profile_v1_profile_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +1370,7 @@ func (x *FieldOption) String() string {
 func (*FieldOption) ProtoMessage() {}
 
 func (x *FieldOption) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[3]
+	mi := &file_profile_v1_profile_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +1383,7 @@ func (x *FieldOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldOption.ProtoReflect.Descriptor instead.
 func (*FieldOption) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{3}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *FieldOption) GetValue() string {
@@ -514,7 +1434,7 @@ type FieldSpec struct {
 
 func (x *FieldSpec) Reset() {
 	*x = FieldSpec{}
-	mi := &file_profile_v1_profile_proto_msgTypes[4]
+	mi := &file_profile_v1_profile_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +1446,7 @@ func (x *FieldSpec) String() string {
 func (*FieldSpec) ProtoMessage() {}
 
 func (x *FieldSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[4]
+	mi := &file_profile_v1_profile_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +1459,7 @@ func (x *FieldSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldSpec.ProtoReflect.Descriptor instead.
 func (*FieldSpec) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{4}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *FieldSpec) GetKey() string {
@@ -641,7 +1561,7 @@ type TopicSpec struct {
 
 func (x *TopicSpec) Reset() {
 	*x = TopicSpec{}
-	mi := &file_profile_v1_profile_proto_msgTypes[5]
+	mi := &file_profile_v1_profile_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +1573,7 @@ func (x *TopicSpec) String() string {
 func (*TopicSpec) ProtoMessage() {}
 
 func (x *TopicSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[5]
+	mi := &file_profile_v1_profile_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +1586,7 @@ func (x *TopicSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicSpec.ProtoReflect.Descriptor instead.
 func (*TopicSpec) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{5}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TopicSpec) GetTopic() string {
@@ -709,14 +1629,17 @@ type SubmitFieldsRequest struct {
 	// The most fields in the returned prompt; see GetMissingFieldsRequest.max_fields.
 	MaxFields int32 `protobuf:"varint,6,opt,name=max_fields,json=maxFields,proto3" json:"max_fields,omitempty"`
 	// The locale of the returned prompt; see GetMissingFieldsRequest.locale.
-	Locale        string `protobuf:"bytes,7,opt,name=locale,proto3" json:"locale,omitempty"`
+	Locale string `protobuf:"bytes,7,opt,name=locale,proto3" json:"locale,omitempty"`
+	// True to explain the returned prompt; see GetMissingFieldsRequest.explain. On REST it goes in
+	// the JSON body.
+	Explain       bool `protobuf:"varint,8,opt,name=explain,proto3" json:"explain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubmitFieldsRequest) Reset() {
 	*x = SubmitFieldsRequest{}
-	mi := &file_profile_v1_profile_proto_msgTypes[6]
+	mi := &file_profile_v1_profile_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -728,7 +1651,7 @@ func (x *SubmitFieldsRequest) String() string {
 func (*SubmitFieldsRequest) ProtoMessage() {}
 
 func (x *SubmitFieldsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[6]
+	mi := &file_profile_v1_profile_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -741,7 +1664,7 @@ func (x *SubmitFieldsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFieldsRequest.ProtoReflect.Descriptor instead.
 func (*SubmitFieldsRequest) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{6}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SubmitFieldsRequest) GetUserId() string {
@@ -793,6 +1716,13 @@ func (x *SubmitFieldsRequest) GetLocale() string {
 	return ""
 }
 
+func (x *SubmitFieldsRequest) GetExplain() bool {
+	if x != nil {
+		return x.Explain
+	}
+	return false
+}
+
 // SubmitFieldsResponse tells what was stored and what to ask next.
 type SubmitFieldsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -806,7 +1736,7 @@ type SubmitFieldsResponse struct {
 
 func (x *SubmitFieldsResponse) Reset() {
 	*x = SubmitFieldsResponse{}
-	mi := &file_profile_v1_profile_proto_msgTypes[7]
+	mi := &file_profile_v1_profile_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -818,7 +1748,7 @@ func (x *SubmitFieldsResponse) String() string {
 func (*SubmitFieldsResponse) ProtoMessage() {}
 
 func (x *SubmitFieldsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[7]
+	mi := &file_profile_v1_profile_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -831,7 +1761,7 @@ func (x *SubmitFieldsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFieldsResponse.ProtoReflect.Descriptor instead.
 func (*SubmitFieldsResponse) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{7}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubmitFieldsResponse) GetPrompt() *Prompt {
@@ -867,7 +1797,7 @@ type MarkSubscribedRequest struct {
 
 func (x *MarkSubscribedRequest) Reset() {
 	*x = MarkSubscribedRequest{}
-	mi := &file_profile_v1_profile_proto_msgTypes[8]
+	mi := &file_profile_v1_profile_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +1809,7 @@ func (x *MarkSubscribedRequest) String() string {
 func (*MarkSubscribedRequest) ProtoMessage() {}
 
 func (x *MarkSubscribedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[8]
+	mi := &file_profile_v1_profile_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +1822,7 @@ func (x *MarkSubscribedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkSubscribedRequest.ProtoReflect.Descriptor instead.
 func (*MarkSubscribedRequest) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{8}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MarkSubscribedRequest) GetUserId() string {
@@ -934,7 +1864,7 @@ type MarkSubscribedResponse struct {
 
 func (x *MarkSubscribedResponse) Reset() {
 	*x = MarkSubscribedResponse{}
-	mi := &file_profile_v1_profile_proto_msgTypes[9]
+	mi := &file_profile_v1_profile_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1876,7 @@ func (x *MarkSubscribedResponse) String() string {
 func (*MarkSubscribedResponse) ProtoMessage() {}
 
 func (x *MarkSubscribedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[9]
+	mi := &file_profile_v1_profile_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1889,7 @@ func (x *MarkSubscribedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkSubscribedResponse.ProtoReflect.Descriptor instead.
 func (*MarkSubscribedResponse) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{9}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MarkSubscribedResponse) GetSubscriptions() []*Subscription {
@@ -984,7 +1914,7 @@ type Subscription struct {
 
 func (x *Subscription) Reset() {
 	*x = Subscription{}
-	mi := &file_profile_v1_profile_proto_msgTypes[10]
+	mi := &file_profile_v1_profile_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1926,7 @@ func (x *Subscription) String() string {
 func (*Subscription) ProtoMessage() {}
 
 func (x *Subscription) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[10]
+	mi := &file_profile_v1_profile_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1939,7 @@ func (x *Subscription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscription.ProtoReflect.Descriptor instead.
 func (*Subscription) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{10}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Subscription) GetTopic() string {
@@ -1044,7 +1974,7 @@ type GetProfileRequest struct {
 
 func (x *GetProfileRequest) Reset() {
 	*x = GetProfileRequest{}
-	mi := &file_profile_v1_profile_proto_msgTypes[11]
+	mi := &file_profile_v1_profile_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1056,7 +1986,7 @@ func (x *GetProfileRequest) String() string {
 func (*GetProfileRequest) ProtoMessage() {}
 
 func (x *GetProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[11]
+	mi := &file_profile_v1_profile_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1069,7 +1999,7 @@ func (x *GetProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProfileRequest.ProtoReflect.Descriptor instead.
 func (*GetProfileRequest) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{11}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetProfileRequest) GetUserId() string {
@@ -1097,7 +2027,7 @@ type FieldValue struct {
 
 func (x *FieldValue) Reset() {
 	*x = FieldValue{}
-	mi := &file_profile_v1_profile_proto_msgTypes[12]
+	mi := &file_profile_v1_profile_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +2039,7 @@ func (x *FieldValue) String() string {
 func (*FieldValue) ProtoMessage() {}
 
 func (x *FieldValue) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[12]
+	mi := &file_profile_v1_profile_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +2052,7 @@ func (x *FieldValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldValue.ProtoReflect.Descriptor instead.
 func (*FieldValue) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{12}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *FieldValue) GetKey() string {
@@ -1167,7 +2097,7 @@ type GetProfileResponse struct {
 
 func (x *GetProfileResponse) Reset() {
 	*x = GetProfileResponse{}
-	mi := &file_profile_v1_profile_proto_msgTypes[13]
+	mi := &file_profile_v1_profile_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +2109,7 @@ func (x *GetProfileResponse) String() string {
 func (*GetProfileResponse) ProtoMessage() {}
 
 func (x *GetProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[13]
+	mi := &file_profile_v1_profile_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +2122,7 @@ func (x *GetProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProfileResponse.ProtoReflect.Descriptor instead.
 func (*GetProfileResponse) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{13}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetProfileResponse) GetValues() []*FieldValue {
@@ -1220,7 +2150,7 @@ type ListFieldsRequest struct {
 
 func (x *ListFieldsRequest) Reset() {
 	*x = ListFieldsRequest{}
-	mi := &file_profile_v1_profile_proto_msgTypes[14]
+	mi := &file_profile_v1_profile_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +2162,7 @@ func (x *ListFieldsRequest) String() string {
 func (*ListFieldsRequest) ProtoMessage() {}
 
 func (x *ListFieldsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[14]
+	mi := &file_profile_v1_profile_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +2175,7 @@ func (x *ListFieldsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFieldsRequest.ProtoReflect.Descriptor instead.
 func (*ListFieldsRequest) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{14}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListFieldsRequest) GetLocale() string {
@@ -1270,7 +2200,7 @@ type ListFieldsResponse struct {
 
 func (x *ListFieldsResponse) Reset() {
 	*x = ListFieldsResponse{}
-	mi := &file_profile_v1_profile_proto_msgTypes[15]
+	mi := &file_profile_v1_profile_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +2212,7 @@ func (x *ListFieldsResponse) String() string {
 func (*ListFieldsResponse) ProtoMessage() {}
 
 func (x *ListFieldsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_profile_v1_profile_proto_msgTypes[15]
+	mi := &file_profile_v1_profile_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +2225,7 @@ func (x *ListFieldsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFieldsResponse.ProtoReflect.Descriptor instead.
 func (*ListFieldsResponse) Descriptor() ([]byte, []int) {
-	return file_profile_v1_profile_proto_rawDescGZIP(), []int{15}
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListFieldsResponse) GetFields() []*FieldSpec {
@@ -1324,22 +2254,79 @@ var File_profile_v1_profile_proto protoreflect.FileDescriptor
 const file_profile_v1_profile_proto_rawDesc = "" +
 	"\n" +
 	"\x18profile/v1/profile.proto\x12\n" +
-	"profile.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n" +
+	"profile.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x01\n" +
 	"\x17GetMissingFieldsRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x18\n" +
 	"\acontext\x18\x02 \x01(\tR\acontext\x12\x1d\n" +
 	"\n" +
 	"max_fields\x18\x03 \x01(\x05R\tmaxFields\x12\x16\n" +
-	"\x06locale\x18\x04 \x01(\tR\x06locale\"F\n" +
+	"\x06locale\x18\x04 \x01(\tR\x06locale\x12\x18\n" +
+	"\aexplain\x18\x05 \x01(\bR\aexplain\"F\n" +
 	"\x18GetMissingFieldsResponse\x12*\n" +
-	"\x06prompt\x18\x01 \x01(\v2\x12.profile.v1.PromptR\x06prompt\"\xce\x01\n" +
+	"\x06prompt\x18\x01 \x01(\v2\x12.profile.v1.PromptR\x06prompt\"\x89\x02\n" +
 	"\x06Prompt\x12-\n" +
 	"\x06fields\x18\x01 \x03(\v2\x15.profile.v1.FieldSpecR\x06fields\x12-\n" +
 	"\x06topics\x18\x02 \x03(\v2\x15.profile.v1.TopicSpecR\x06topics\x12\x1a\n" +
 	"\bcomplete\x18\x03 \x01(\bR\bcomplete\x12\x1f\n" +
 	"\vknown_count\x18\x04 \x01(\x05R\n" +
 	"knownCount\x12)\n" +
-	"\x10applicable_count\x18\x05 \x01(\x05R\x0fapplicableCount\"9\n" +
+	"\x10applicable_count\x18\x05 \x01(\x05R\x0fapplicableCount\x129\n" +
+	"\vexplanation\x18\x06 \x01(\v2\x17.profile.v1.ExplanationR\vexplanation\"\xbb\x01\n" +
+	"\vExplanation\x124\n" +
+	"\x06fields\x18\x01 \x03(\v2\x1c.profile.v1.FieldExplanationR\x06fields\x124\n" +
+	"\x06topics\x18\x02 \x03(\v2\x1c.profile.v1.TopicExplanationR\x06topics\x12!\n" +
+	"\flogins_count\x18\x03 \x01(\x05R\vloginsCount\x12\x1d\n" +
+	"\n" +
+	"max_fields\x18\x04 \x01(\x05R\tmaxFields\"\x97\x04\n" +
+	"\x10FieldExplanation\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\x18.profile.v1.PromptReasonR\x06reason\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x120\n" +
+	"\x05asked\x18\x04 \x01(\v2\x18.profile.v1.AskedDetailsH\x00R\x05asked\x120\n" +
+	"\x05known\x18\x05 \x01(\v2\x18.profile.v1.KnownDetailsH\x00R\x05known\x129\n" +
+	"\bdeclined\x18\x06 \x01(\v2\x1b.profile.v1.DeclinedDetailsH\x00R\bdeclined\x124\n" +
+	"\anot_yet\x18\a \x01(\v2\x19.profile.v1.NotYetDetailsH\x00R\x06notYet\x12G\n" +
+	"\x0eout_of_context\x18\b \x01(\v2\x1f.profile.v1.OutOfContextDetailsH\x00R\foutOfContext\x12=\n" +
+	"\n" +
+	"waiting_on\x18\t \x01(\v2\x1c.profile.v1.WaitingOnDetailsH\x00R\twaitingOn\x12=\n" +
+	"\n" +
+	"over_limit\x18\n" +
+	" \x01(\v2\x1c.profile.v1.OverLimitDetailsH\x00R\toverLimitB\t\n" +
+	"\adetails\"\xf1\x02\n" +
+	"\x10TopicExplanation\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x120\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\x18.profile.v1.PromptReasonR\x06reason\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x120\n" +
+	"\x05asked\x18\x04 \x01(\v2\x18.profile.v1.AskedDetailsH\x00R\x05asked\x12:\n" +
+	"\n" +
+	"subscribed\x18\x05 \x01(\v2\x18.profile.v1.SubscriptionH\x00R\n" +
+	"subscribed\x12G\n" +
+	"\x0eout_of_context\x18\x06 \x01(\v2\x1f.profile.v1.OutOfContextDetailsH\x00R\foutOfContext\x129\n" +
+	"\bdeclined\x18\a \x01(\v2\x1b.profile.v1.DeclinedDetailsH\x00R\bdeclinedB\t\n" +
+	"\adetails\">\n" +
+	"\fAskedDetails\x12\x12\n" +
+	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1a\n" +
+	"\bpriority\x18\x02 \x01(\x05R\bpriority\"]\n" +
+	"\fKnownDetails\x12/\n" +
+	"\x06source\x18\x01 \x01(\x0e2\x17.profile.v1.ValueSourceR\x06source\x12\x1c\n" +
+	"\tattribute\x18\x02 \x01(\tR\tattribute\"\x80\x01\n" +
+	"\x0fDeclinedDetails\x12;\n" +
+	"\vdeclined_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"declinedAt\x120\n" +
+	"\x05until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\"Q\n" +
+	"\rNotYetDetails\x12\x1d\n" +
+	"\n" +
+	"min_logins\x18\x01 \x01(\x05R\tminLogins\x12!\n" +
+	"\flogins_count\x18\x02 \x01(\x05R\vloginsCount\"1\n" +
+	"\x13OutOfContextDetails\x12\x1a\n" +
+	"\bcontexts\x18\x01 \x03(\tR\bcontexts\"M\n" +
+	"\x10WaitingOnDetails\x12\x16\n" +
+	"\x06fields\x18\x01 \x03(\tR\x06fields\x12!\n" +
+	"\fhidden_count\x18\x02 \x01(\x05R\vhiddenCount\"E\n" +
+	"\x10OverLimitDetails\x12\x12\n" +
+	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1d\n" +
+	"\n" +
+	"max_fields\x18\x02 \x01(\x05R\tmaxFields\"9\n" +
 	"\vFieldOption\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\"\xcf\x03\n" +
@@ -1368,7 +2355,7 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\tTopicSpec\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
-	"\x04help\x18\x03 \x01(\tR\x04help\"\x82\x02\n" +
+	"\x04help\x18\x03 \x01(\tR\x04help\"\x9c\x02\n" +
 	"\x13SubmitFieldsRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12/\n" +
 	"\x06values\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x06values\x12'\n" +
@@ -1377,7 +2364,8 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\acontext\x18\x05 \x01(\tR\acontext\x12\x1d\n" +
 	"\n" +
 	"max_fields\x18\x06 \x01(\x05R\tmaxFields\x12\x16\n" +
-	"\x06locale\x18\a \x01(\tR\x06locale\"i\n" +
+	"\x06locale\x18\a \x01(\tR\x06locale\x12\x18\n" +
+	"\aexplain\x18\b \x01(\bR\aexplain\"i\n" +
 	"\x14SubmitFieldsResponse\x12*\n" +
 	"\x06prompt\x18\x01 \x01(\v2\x12.profile.v1.PromptR\x06prompt\x12%\n" +
 	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFields\"~\n" +
@@ -1410,7 +2398,18 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\x12ListFieldsResponse\x12-\n" +
 	"\x06fields\x18\x01 \x03(\v2\x15.profile.v1.FieldSpecR\x06fields\x12-\n" +
 	"\x06topics\x18\x02 \x03(\v2\x15.profile.v1.TopicSpecR\x06topics\x12,\n" +
-	"\x12default_max_fields\x18\x03 \x01(\x05R\x10defaultMaxFields*\x8c\x02\n" +
+	"\x12default_max_fields\x18\x03 \x01(\x05R\x10defaultMaxFields*\xac\x02\n" +
+	"\fPromptReason\x12\x1d\n" +
+	"\x19PROMPT_REASON_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13PROMPT_REASON_ASKED\x10\x01\x12\x17\n" +
+	"\x13PROMPT_REASON_KNOWN\x10\x02\x12\x1a\n" +
+	"\x16PROMPT_REASON_DECLINED\x10\x03\x12\x19\n" +
+	"\x15PROMPT_REASON_NOT_YET\x10\x04\x12 \n" +
+	"\x1cPROMPT_REASON_OUT_OF_CONTEXT\x10\x05\x12\x1c\n" +
+	"\x18PROMPT_REASON_WAITING_ON\x10\x06\x12\x1c\n" +
+	"\x18PROMPT_REASON_OVER_LIMIT\x10\a\x12\x18\n" +
+	"\x14PROMPT_REASON_HIDDEN\x10\b\x12\x1c\n" +
+	"\x18PROMPT_REASON_SUBSCRIBED\x10\t*\x8c\x02\n" +
 	"\tFieldType\x12\x1a\n" +
 	"\x16FIELD_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fFIELD_TYPE_TEXT\x10\x01\x12\x14\n" +
@@ -1455,64 +2454,94 @@ func file_profile_v1_profile_proto_rawDescGZIP() []byte {
 	return file_profile_v1_profile_proto_rawDescData
 }
 
-var file_profile_v1_profile_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_profile_v1_profile_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_profile_v1_profile_proto_goTypes = []any{
-	(FieldType)(0),                   // 0: profile.v1.FieldType
-	(FieldStore)(0),                  // 1: profile.v1.FieldStore
-	(ValueSource)(0),                 // 2: profile.v1.ValueSource
-	(*GetMissingFieldsRequest)(nil),  // 3: profile.v1.GetMissingFieldsRequest
-	(*GetMissingFieldsResponse)(nil), // 4: profile.v1.GetMissingFieldsResponse
-	(*Prompt)(nil),                   // 5: profile.v1.Prompt
-	(*FieldOption)(nil),              // 6: profile.v1.FieldOption
-	(*FieldSpec)(nil),                // 7: profile.v1.FieldSpec
-	(*TopicSpec)(nil),                // 8: profile.v1.TopicSpec
-	(*SubmitFieldsRequest)(nil),      // 9: profile.v1.SubmitFieldsRequest
-	(*SubmitFieldsResponse)(nil),     // 10: profile.v1.SubmitFieldsResponse
-	(*MarkSubscribedRequest)(nil),    // 11: profile.v1.MarkSubscribedRequest
-	(*MarkSubscribedResponse)(nil),   // 12: profile.v1.MarkSubscribedResponse
-	(*Subscription)(nil),             // 13: profile.v1.Subscription
-	(*GetProfileRequest)(nil),        // 14: profile.v1.GetProfileRequest
-	(*FieldValue)(nil),               // 15: profile.v1.FieldValue
-	(*GetProfileResponse)(nil),       // 16: profile.v1.GetProfileResponse
-	(*ListFieldsRequest)(nil),        // 17: profile.v1.ListFieldsRequest
-	(*ListFieldsResponse)(nil),       // 18: profile.v1.ListFieldsResponse
-	(*structpb.Struct)(nil),          // 19: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),    // 20: google.protobuf.Timestamp
-	(*structpb.Value)(nil),           // 21: google.protobuf.Value
+	(PromptReason)(0),                // 0: profile.v1.PromptReason
+	(FieldType)(0),                   // 1: profile.v1.FieldType
+	(FieldStore)(0),                  // 2: profile.v1.FieldStore
+	(ValueSource)(0),                 // 3: profile.v1.ValueSource
+	(*GetMissingFieldsRequest)(nil),  // 4: profile.v1.GetMissingFieldsRequest
+	(*GetMissingFieldsResponse)(nil), // 5: profile.v1.GetMissingFieldsResponse
+	(*Prompt)(nil),                   // 6: profile.v1.Prompt
+	(*Explanation)(nil),              // 7: profile.v1.Explanation
+	(*FieldExplanation)(nil),         // 8: profile.v1.FieldExplanation
+	(*TopicExplanation)(nil),         // 9: profile.v1.TopicExplanation
+	(*AskedDetails)(nil),             // 10: profile.v1.AskedDetails
+	(*KnownDetails)(nil),             // 11: profile.v1.KnownDetails
+	(*DeclinedDetails)(nil),          // 12: profile.v1.DeclinedDetails
+	(*NotYetDetails)(nil),            // 13: profile.v1.NotYetDetails
+	(*OutOfContextDetails)(nil),      // 14: profile.v1.OutOfContextDetails
+	(*WaitingOnDetails)(nil),         // 15: profile.v1.WaitingOnDetails
+	(*OverLimitDetails)(nil),         // 16: profile.v1.OverLimitDetails
+	(*FieldOption)(nil),              // 17: profile.v1.FieldOption
+	(*FieldSpec)(nil),                // 18: profile.v1.FieldSpec
+	(*TopicSpec)(nil),                // 19: profile.v1.TopicSpec
+	(*SubmitFieldsRequest)(nil),      // 20: profile.v1.SubmitFieldsRequest
+	(*SubmitFieldsResponse)(nil),     // 21: profile.v1.SubmitFieldsResponse
+	(*MarkSubscribedRequest)(nil),    // 22: profile.v1.MarkSubscribedRequest
+	(*MarkSubscribedResponse)(nil),   // 23: profile.v1.MarkSubscribedResponse
+	(*Subscription)(nil),             // 24: profile.v1.Subscription
+	(*GetProfileRequest)(nil),        // 25: profile.v1.GetProfileRequest
+	(*FieldValue)(nil),               // 26: profile.v1.FieldValue
+	(*GetProfileResponse)(nil),       // 27: profile.v1.GetProfileResponse
+	(*ListFieldsRequest)(nil),        // 28: profile.v1.ListFieldsRequest
+	(*ListFieldsResponse)(nil),       // 29: profile.v1.ListFieldsResponse
+	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),          // 31: google.protobuf.Struct
+	(*structpb.Value)(nil),           // 32: google.protobuf.Value
 }
 var file_profile_v1_profile_proto_depIdxs = []int32{
-	5,  // 0: profile.v1.GetMissingFieldsResponse.prompt:type_name -> profile.v1.Prompt
-	7,  // 1: profile.v1.Prompt.fields:type_name -> profile.v1.FieldSpec
-	8,  // 2: profile.v1.Prompt.topics:type_name -> profile.v1.TopicSpec
-	0,  // 3: profile.v1.FieldSpec.type:type_name -> profile.v1.FieldType
-	6,  // 4: profile.v1.FieldSpec.options:type_name -> profile.v1.FieldOption
-	1,  // 5: profile.v1.FieldSpec.store:type_name -> profile.v1.FieldStore
-	19, // 6: profile.v1.SubmitFieldsRequest.values:type_name -> google.protobuf.Struct
-	5,  // 7: profile.v1.SubmitFieldsResponse.prompt:type_name -> profile.v1.Prompt
-	13, // 8: profile.v1.MarkSubscribedResponse.subscriptions:type_name -> profile.v1.Subscription
-	20, // 9: profile.v1.Subscription.since:type_name -> google.protobuf.Timestamp
-	21, // 10: profile.v1.FieldValue.value:type_name -> google.protobuf.Value
-	2,  // 11: profile.v1.FieldValue.source:type_name -> profile.v1.ValueSource
-	15, // 12: profile.v1.GetProfileResponse.values:type_name -> profile.v1.FieldValue
-	13, // 13: profile.v1.GetProfileResponse.subscriptions:type_name -> profile.v1.Subscription
-	7,  // 14: profile.v1.ListFieldsResponse.fields:type_name -> profile.v1.FieldSpec
-	8,  // 15: profile.v1.ListFieldsResponse.topics:type_name -> profile.v1.TopicSpec
-	3,  // 16: profile.v1.ProfileService.GetMissingFields:input_type -> profile.v1.GetMissingFieldsRequest
-	9,  // 17: profile.v1.ProfileService.SubmitFields:input_type -> profile.v1.SubmitFieldsRequest
-	11, // 18: profile.v1.ProfileService.MarkSubscribed:input_type -> profile.v1.MarkSubscribedRequest
-	14, // 19: profile.v1.ProfileService.GetProfile:input_type -> profile.v1.GetProfileRequest
-	17, // 20: profile.v1.ProfileService.ListFields:input_type -> profile.v1.ListFieldsRequest
-	4,  // 21: profile.v1.ProfileService.GetMissingFields:output_type -> profile.v1.GetMissingFieldsResponse
-	10, // 22: profile.v1.ProfileService.SubmitFields:output_type -> profile.v1.SubmitFieldsResponse
-	12, // 23: profile.v1.ProfileService.MarkSubscribed:output_type -> profile.v1.MarkSubscribedResponse
-	16, // 24: profile.v1.ProfileService.GetProfile:output_type -> profile.v1.GetProfileResponse
-	18, // 25: profile.v1.ProfileService.ListFields:output_type -> profile.v1.ListFieldsResponse
-	21, // [21:26] is the sub-list for method output_type
-	16, // [16:21] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	6,  // 0: profile.v1.GetMissingFieldsResponse.prompt:type_name -> profile.v1.Prompt
+	18, // 1: profile.v1.Prompt.fields:type_name -> profile.v1.FieldSpec
+	19, // 2: profile.v1.Prompt.topics:type_name -> profile.v1.TopicSpec
+	7,  // 3: profile.v1.Prompt.explanation:type_name -> profile.v1.Explanation
+	8,  // 4: profile.v1.Explanation.fields:type_name -> profile.v1.FieldExplanation
+	9,  // 5: profile.v1.Explanation.topics:type_name -> profile.v1.TopicExplanation
+	0,  // 6: profile.v1.FieldExplanation.reason:type_name -> profile.v1.PromptReason
+	10, // 7: profile.v1.FieldExplanation.asked:type_name -> profile.v1.AskedDetails
+	11, // 8: profile.v1.FieldExplanation.known:type_name -> profile.v1.KnownDetails
+	12, // 9: profile.v1.FieldExplanation.declined:type_name -> profile.v1.DeclinedDetails
+	13, // 10: profile.v1.FieldExplanation.not_yet:type_name -> profile.v1.NotYetDetails
+	14, // 11: profile.v1.FieldExplanation.out_of_context:type_name -> profile.v1.OutOfContextDetails
+	15, // 12: profile.v1.FieldExplanation.waiting_on:type_name -> profile.v1.WaitingOnDetails
+	16, // 13: profile.v1.FieldExplanation.over_limit:type_name -> profile.v1.OverLimitDetails
+	0,  // 14: profile.v1.TopicExplanation.reason:type_name -> profile.v1.PromptReason
+	10, // 15: profile.v1.TopicExplanation.asked:type_name -> profile.v1.AskedDetails
+	24, // 16: profile.v1.TopicExplanation.subscribed:type_name -> profile.v1.Subscription
+	14, // 17: profile.v1.TopicExplanation.out_of_context:type_name -> profile.v1.OutOfContextDetails
+	12, // 18: profile.v1.TopicExplanation.declined:type_name -> profile.v1.DeclinedDetails
+	3,  // 19: profile.v1.KnownDetails.source:type_name -> profile.v1.ValueSource
+	30, // 20: profile.v1.DeclinedDetails.declined_at:type_name -> google.protobuf.Timestamp
+	30, // 21: profile.v1.DeclinedDetails.until:type_name -> google.protobuf.Timestamp
+	1,  // 22: profile.v1.FieldSpec.type:type_name -> profile.v1.FieldType
+	17, // 23: profile.v1.FieldSpec.options:type_name -> profile.v1.FieldOption
+	2,  // 24: profile.v1.FieldSpec.store:type_name -> profile.v1.FieldStore
+	31, // 25: profile.v1.SubmitFieldsRequest.values:type_name -> google.protobuf.Struct
+	6,  // 26: profile.v1.SubmitFieldsResponse.prompt:type_name -> profile.v1.Prompt
+	24, // 27: profile.v1.MarkSubscribedResponse.subscriptions:type_name -> profile.v1.Subscription
+	30, // 28: profile.v1.Subscription.since:type_name -> google.protobuf.Timestamp
+	32, // 29: profile.v1.FieldValue.value:type_name -> google.protobuf.Value
+	3,  // 30: profile.v1.FieldValue.source:type_name -> profile.v1.ValueSource
+	26, // 31: profile.v1.GetProfileResponse.values:type_name -> profile.v1.FieldValue
+	24, // 32: profile.v1.GetProfileResponse.subscriptions:type_name -> profile.v1.Subscription
+	18, // 33: profile.v1.ListFieldsResponse.fields:type_name -> profile.v1.FieldSpec
+	19, // 34: profile.v1.ListFieldsResponse.topics:type_name -> profile.v1.TopicSpec
+	4,  // 35: profile.v1.ProfileService.GetMissingFields:input_type -> profile.v1.GetMissingFieldsRequest
+	20, // 36: profile.v1.ProfileService.SubmitFields:input_type -> profile.v1.SubmitFieldsRequest
+	22, // 37: profile.v1.ProfileService.MarkSubscribed:input_type -> profile.v1.MarkSubscribedRequest
+	25, // 38: profile.v1.ProfileService.GetProfile:input_type -> profile.v1.GetProfileRequest
+	28, // 39: profile.v1.ProfileService.ListFields:input_type -> profile.v1.ListFieldsRequest
+	5,  // 40: profile.v1.ProfileService.GetMissingFields:output_type -> profile.v1.GetMissingFieldsResponse
+	21, // 41: profile.v1.ProfileService.SubmitFields:output_type -> profile.v1.SubmitFieldsResponse
+	23, // 42: profile.v1.ProfileService.MarkSubscribed:output_type -> profile.v1.MarkSubscribedResponse
+	27, // 43: profile.v1.ProfileService.GetProfile:output_type -> profile.v1.GetProfileResponse
+	29, // 44: profile.v1.ProfileService.ListFields:output_type -> profile.v1.ListFieldsResponse
+	40, // [40:45] is the sub-list for method output_type
+	35, // [35:40] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_profile_v1_profile_proto_init() }
@@ -1520,14 +2549,29 @@ func file_profile_v1_profile_proto_init() {
 	if File_profile_v1_profile_proto != nil {
 		return
 	}
-	file_profile_v1_profile_proto_msgTypes[4].OneofWrappers = []any{}
+	file_profile_v1_profile_proto_msgTypes[4].OneofWrappers = []any{
+		(*FieldExplanation_Asked)(nil),
+		(*FieldExplanation_Known)(nil),
+		(*FieldExplanation_Declined)(nil),
+		(*FieldExplanation_NotYet)(nil),
+		(*FieldExplanation_OutOfContext)(nil),
+		(*FieldExplanation_WaitingOn)(nil),
+		(*FieldExplanation_OverLimit)(nil),
+	}
+	file_profile_v1_profile_proto_msgTypes[5].OneofWrappers = []any{
+		(*TopicExplanation_Asked)(nil),
+		(*TopicExplanation_Subscribed)(nil),
+		(*TopicExplanation_OutOfContext)(nil),
+		(*TopicExplanation_Declined)(nil),
+	}
+	file_profile_v1_profile_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_profile_v1_profile_proto_rawDesc), len(file_profile_v1_profile_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   16,
+			NumEnums:      4,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -39,7 +39,8 @@ const (
 // DEADLINE_EXCEEDED when the caller's deadline passes first.
 type ProfileServiceClient interface {
 	// GetMissingFields returns the next prompt for a user: the fields to ask now, in order, and
-	// the subscription topics offered in the given context.
+	// the subscription topics offered in the given context. With explain set, the prompt also
+	// says why every catalog field and topic is, or is not, asked.
 	//
 	// Returns INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for an empty user id
 	// or an out-of-range max_fields, NOT_FOUND when the store does not know the user (Auth0
@@ -149,7 +150,8 @@ func (c *profileServiceClient) ListFields(ctx context.Context, in *ListFieldsReq
 // DEADLINE_EXCEEDED when the caller's deadline passes first.
 type ProfileServiceServer interface {
 	// GetMissingFields returns the next prompt for a user: the fields to ask now, in order, and
-	// the subscription topics offered in the given context.
+	// the subscription topics offered in the given context. With explain set, the prompt also
+	// says why every catalog field and topic is, or is not, asked.
 	//
 	// Returns INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for an empty user id
 	// or an out-of-range max_fields, NOT_FOUND when the store does not know the user (Auth0
