@@ -27,13 +27,22 @@ topics:
 `
 
 func BenchmarkPrompt(b *testing.B) {
+	benchmarkPrompt(b, PromptRequest{Context: "article"})
+}
+
+// BenchmarkPromptExplain is BenchmarkPrompt with the explanation of every decision, for what
+// explain costs; the sentences are written later, by the API, and not measured here.
+func BenchmarkPromptExplain(b *testing.B) {
+	benchmarkPrompt(b, PromptRequest{Context: "article", Explain: true})
+}
+
+func benchmarkPrompt(b *testing.B, req PromptRequest) {
 	e := New(mustCatalog(b, benchCatalog), clock(t0))
 	p := profile(
 		map[string]any{"given_name": "Ada", "logins_count": 3.0},
 		map[string]any{"company": "Acme", "subscribed": map[string]any{}},
 		declined(map[string]any{"email2": t0.Add(-time.Hour).Format(time.RFC3339)}),
 	)
-	req := PromptRequest{Context: "article"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Prompt(p, req); err != nil {

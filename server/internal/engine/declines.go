@@ -51,14 +51,36 @@ func readTimes(v any) map[string]time.Time {
 	return out
 }
 
+// declineInForce looks up the decline of key in m and reports whether it still holds at now:
+// its cooldown, counted from when it was declined, has not passed. at and until are when the
+// decline was made and when its cooldown ends.
+func declineInForce(m map[string]time.Time, key string, cooldown time.Duration, now time.Time) (at, until time.Time, ok bool) {
+	at, ok = m[key]
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	until = at.Add(cooldown)
+	return at, until, now.Before(until)
+}
+
+// fieldDecline returns the decline of f still in force at now, if any.
+func (d declineRecords) fieldDecline(f *Field, now time.Time) (at, until time.Time, ok bool) {
+	return declineInForce(d.fields, f.Key, f.DeclineCooldown, now)
+}
+
+// topicDecline returns the decline of t still in force at now, if any.
+func (d declineRecords) topicDecline(t *Topic, now time.Time) (at, until time.Time, ok bool) {
+	return declineInForce(d.topics, t.Key, t.DeclineCooldown, now)
+}
+
 func (d declineRecords) fieldDeclined(f *Field, now time.Time) bool {
-	t, ok := d.fields[f.Key]
-	return ok && now.Before(t.Add(f.DeclineCooldown))
+	_, _, ok := d.fieldDecline(f, now)
+	return ok
 }
 
 func (d declineRecords) topicDeclined(t *Topic, now time.Time) bool {
-	at, ok := d.topics[t.Key]
-	return ok && now.Before(at.Add(t.DeclineCooldown))
+	_, _, ok := d.topicDecline(t, now)
+	return ok
 }
 
 // build returns the JSON object to store, keeping only declines still in force for fields and

@@ -50,16 +50,27 @@ type Subscription struct {
 
 // Subscriptions returns the topics the user of p subscribed to, keyed by topic.
 func (e *Engine) Subscriptions(p *store.Profile) map[string]Subscription {
-	subs, _ := metadata(p, StoreUserMetadata)[subscribedKey].(map[string]any)
+	subs := subscriptions(p)
 	out := make(map[string]Subscription, len(subs))
 	for topic, v := range subs {
-		entry, _ := v.(map[string]any)
-		var s Subscription
-		if str, ok := entry["since"].(string); ok {
-			s.Since, _ = time.Parse(time.RFC3339, str)
-		}
-		s.Source, _ = entry["source"].(string)
-		out[topic] = s
+		out[topic] = readSubscription(v)
 	}
 	return out
+}
+
+// subscriptions returns the user_metadata.subscribed object of p: topic keys to entries.
+func subscriptions(p *store.Profile) map[string]any {
+	subs, _ := metadata(p, StoreUserMetadata)[subscribedKey].(map[string]any)
+	return subs
+}
+
+// readSubscription reads one entry of user_metadata.subscribed, leaving out what is unreadable.
+func readSubscription(v any) Subscription {
+	entry, _ := v.(map[string]any)
+	var s Subscription
+	if str, ok := entry["since"].(string); ok {
+		s.Since, _ = time.Parse(time.RFC3339, str)
+	}
+	s.Source, _ = entry["source"].(string)
+	return s
 }

@@ -16,6 +16,8 @@ type PromptRequest struct {
 	// IncludeAppMetadata asks app_metadata fields too; false for end users, who never answer
 	// them.
 	IncludeAppMetadata bool
+	// Explain asks for the reason of every decision in Prompt.Explanation.
+	Explain bool
 }
 
 // Prompt is what to ask a user now.
@@ -33,6 +35,9 @@ type Prompt struct {
 	// ApplicableCount is how many fields apply now: their conditions hold and the caller may
 	// answer them.
 	ApplicableCount int
+	// Explanation says why each field and topic is, or is not, in the prompt; nil unless the
+	// request set Explain.
+	Explanation *Explanation
 }
 
 // CheckPromptRequest validates the prompt part of a request (max_fields, context) before any
@@ -48,17 +53,36 @@ func (e *Engine) CheckPromptRequest(req PromptRequest) error {
 	return vs.err()
 }
 
+// promptState is what the decisions of one prompt read: the request and the facts of the
+// profile, gathered once. Which fields are known is passed along beside it rather than held in
+// it, so that the flags can stay on the stack while an explanation records facts from the
+// profile.
+type promptState struct {
+	c        *Catalog
+	p        *store.Profile
+	req      PromptRequest
+	logins   int
+	now      time.Time
+	declines declineRecords
+	limit    int
+	// askable counts the fields found askable so far, in ask order: the prompt takes the
+	// first limit of them.
+	askable int
+	// offered counts the topics offered so far.
+	offered int
+}
+
 // Prompt returns what to ask the user of profile p now. It returns a *ValidationError for a
 // bad request (max_fields out of range, a malformed context).
 func (e *Engine) Prompt(p *store.Profile, req PromptRequest) (*Prompt, error) {
 	if err := e.CheckPromptRequest(req); err != nil {
 		return nil, err
 	}
-	limit := req.MaxFields
-	if limit == 0 {
-		limit = e.catalog.DefaultMaxFields
-	}
 	c := e.catalog
+	s := promptState{c: c, p: p, req: req, logins: loginsCount(p), now: e.now(), declines: peekDeclines(p), limit: req.MaxFields}
+	if s.limit == 0 {
+		s.limit = c.DefaultMaxFields
+	}
 	var buf [64]bool // catalogs this small keep the flags on the stack
 	known := buf[:0]
 	if len(c.Fields) <= len(buf) {
@@ -69,59 +93,143 @@ func (e *Engine) Prompt(p *store.Profile, req PromptRequest) (*Prompt, error) {
 	for i, f := range c.Fields {
 		known[i] = isKnown(p, f)
 	}
-	logins := loginsCount(p)
-	now := e.now()
-	declines := peekDeclines(p)
 	out := &Prompt{}
+	var x *Explanation
+	if req.Explain {
+		x = s.newExplanation()
+		out.Explanation = x
+	}
 	for _, f := range c.askOrder {
-		if !conditionsHold(f, req, logins, known) {
-			continue
+		var d *FieldDecision
+		if x != nil {
+			d = &x.Fields[f.idx]
 		}
-		out.ApplicableCount++
-		if known[f.idx] {
-			out.KnownCount++
-			continue
+		r, applies := s.decideField(f, known, d)
+		if d != nil {
+			d.Reason = r
 		}
-		if len(out.Fields) < limit && !declines.fieldDeclined(f, now) {
+		if applies {
+			out.ApplicableCount++
+			if r == ReasonKnown {
+				out.KnownCount++
+			}
+		}
+		if r == ReasonAsked {
 			out.Fields = append(out.Fields, f)
 		}
 	}
 	out.Complete = out.KnownCount == out.ApplicableCount
-	out.Topics = e.offeredTopics(p, req.Context, declines, now)
+	if len(c.Topics) > 0 {
+		subscribed := subscriptions(p)
+		for i, t := range c.Topics {
+			var d *TopicDecision
+			if x != nil {
+				d = &x.Topics[i]
+			}
+			r := s.decideTopic(t, subscribed, d)
+			if d != nil {
+				d.Reason = r
+			}
+			if r == ReasonAsked {
+				out.Topics = append(out.Topics, t)
+			}
+		}
+	}
 	return out, nil
 }
 
-// conditionsHold reports whether f applies: the caller may answer it, the login count is
-// reached, the context matches and every After field is known.
-func conditionsHold(f *Field, req PromptRequest, logins int, known []bool) bool {
-	if f.StoreKind() == StoreAppMetadata && !req.IncludeAppMetadata {
-		return false
+// decideField decides whether f is asked, in ask order, and returns the reason; known flags the
+// known fields by index. applies reports
+// whether f counts in the prompt's progress: the caller answers it and its conditions hold.
+// When d is not nil, the decision also writes there the facts behind its reason (an
+// explanation was asked for); the decision itself is the same either way.
+func (s *promptState) decideField(f *Field, known []bool, d *FieldDecision) (r Reason, applies bool) {
+	if s.hidden(f) {
+		return ReasonHidden, false
 	}
-	if logins < f.MinLogins || !inContext(f.Contexts, req.Context) {
-		return false
-	}
-	for _, i := range f.afterIdx {
-		if !known[i] {
-			return false
+	if known[f.idx] {
+		if d != nil {
+			_, d.Source, d.Attribute, _ = knownValue(s.p, f)
 		}
+		return ReasonKnown, s.conditions(f, known, nil) == 0
 	}
-	return true
+	if r := s.conditions(f, known, d); r != 0 {
+		return r, false
+	}
+	if at, until, ok := s.declines.fieldDecline(f, s.now); ok {
+		if d != nil {
+			d.DeclinedAt, d.Until = at, until
+		}
+		return ReasonDeclined, true
+	}
+	s.askable++
+	if d != nil {
+		d.Rank = s.askable
+	}
+	if s.askable > s.limit {
+		return ReasonOverLimit, true
+	}
+	return ReasonAsked, true
 }
 
-func (e *Engine) offeredTopics(p *store.Profile, ctx string, declines declineRecords, now time.Time) []*Topic {
-	if len(e.catalog.Topics) == 0 {
-		return nil
+// hidden reports whether f is kept from the caller: app_metadata fields are answered by
+// services only, so an end user is never asked them.
+func (s *promptState) hidden(f *Field) bool {
+	return f.StoreKind() == StoreAppMetadata && !s.req.IncludeAppMetadata
+}
+
+// conditions checks the conditions of f: the login count is reached, the context matches and
+// every After field is known. It returns 0 when they hold, else the reason of the first that
+// does not, writing its facts in d when d is not nil.
+func (s *promptState) conditions(f *Field, known []bool, d *FieldDecision) Reason {
+	if s.logins < f.MinLogins {
+		return ReasonNotYet
 	}
-	subscribed, _ := metadata(p, StoreUserMetadata)[subscribedKey].(map[string]any)
-	var out []*Topic
-	for _, t := range e.catalog.Topics {
-		if !inContext(t.Contexts, ctx) {
+	if !inContext(f.Contexts, s.req.Context) {
+		return ReasonOutOfContext
+	}
+	waiting := false
+	for _, i := range f.afterIdx {
+		if known[i] {
 			continue
 		}
-		if _, ok := subscribed[t.Key]; ok || declines.topicDeclined(t, now) {
-			continue
+		if d == nil {
+			return ReasonWaitingOn
 		}
-		out = append(out, t)
+		waiting = true
+		if g := s.c.Fields[i]; s.hidden(g) {
+			d.HiddenWaits++
+		} else {
+			d.WaitingOn = append(d.WaitingOn, g)
+		}
 	}
-	return out
+	if waiting {
+		return ReasonWaitingOn
+	}
+	return 0
+}
+
+// decideTopic decides whether t is offered, in catalog order, and returns the reason, writing
+// its facts in d when d is not nil.
+func (s *promptState) decideTopic(t *Topic, subscribed map[string]any, d *TopicDecision) Reason {
+	if v, ok := subscribed[t.Key]; ok {
+		if d != nil {
+			d.Subscription = readSubscription(v)
+		}
+		return ReasonSubscribed
+	}
+	if !inContext(t.Contexts, s.req.Context) {
+		return ReasonOutOfContext
+	}
+	if at, until, ok := s.declines.topicDecline(t, s.now); ok {
+		if d != nil {
+			d.DeclinedAt, d.Until = at, until
+		}
+		return ReasonDeclined
+	}
+	s.offered++
+	if d != nil {
+		d.Rank = s.offered
+	}
+	return ReasonAsked
 }

@@ -30,7 +30,7 @@ func (e *Engine) Subscribe(p *store.Profile, c SubscriptionChange) (store.Patch,
 		return store.Patch{}, err
 	}
 	now := e.now()
-	current, _ := metadata(p, StoreUserMetadata)[subscribedKey].(map[string]any)
+	current := subscriptions(p)
 	_, has := current[c.Topic]
 	user, app := map[string]any{}, map[string]any{}
 	switch {
