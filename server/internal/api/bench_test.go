@@ -13,8 +13,17 @@ import (
 // BenchmarkGetMissingFieldsHandler measures the handler alone, on a store answering from memory:
 // the service's own share of a cached read, without gRPC.
 func BenchmarkGetMissingFieldsHandler(b *testing.B) {
+	benchmarkGetMissingFields(b, &profilev1.GetMissingFieldsRequest{UserId: "auth0|bench"})
+}
+
+// BenchmarkGetMissingFieldsHandlerExplain is the same call with explain: the decisions, their
+// details and sentences, and the messages that carry them.
+func BenchmarkGetMissingFieldsHandlerExplain(b *testing.B) {
+	benchmarkGetMissingFields(b, &profilev1.GetMissingFieldsRequest{UserId: "auth0|bench", Explain: true})
+}
+
+func benchmarkGetMissingFields(b *testing.B, req *profilev1.GetMissingFieldsRequest) {
 	svc := New(engine.New(engine.DefaultCatalog(), nil), memStore{}, nil, false)
-	req := &profilev1.GetMissingFieldsRequest{UserId: "auth0|bench"}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -43,7 +43,7 @@ func New(e *engine.Engine, s store.Store, logger *slog.Logger, authRequired bool
 
 // GetMissingFields returns the next prompt for a user.
 func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissingFieldsRequest) (*profilev1.GetMissingFieldsResponse, error) {
-	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields())}
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), Explain: req.GetExplain()}
 	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq)); err != nil {
 		return nil, s.status(ctx, err)
 	}
@@ -65,7 +65,7 @@ func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissin
 
 // SubmitFields validates and stores answers and declines, then returns the next prompt.
 func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsRequest) (*profilev1.SubmitFieldsResponse, error) {
-	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields())}
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), Explain: req.GetExplain()}
 	sub := engine.Submission{
 		Values:        structToMap(req.GetValues()),
 		Declines:      req.GetDeclinedFields(),
@@ -256,12 +256,17 @@ func changedFields(patch store.Patch, sub engine.Submission) []string {
 func subscriptionsToProto(subs map[string]engine.Subscription) []*profilev1.Subscription {
 	out := make([]*profilev1.Subscription, 0, len(subs))
 	for topic, sub := range subs {
-		ps := &profilev1.Subscription{Topic: topic, Source: sub.Source}
-		if !sub.Since.IsZero() {
-			ps.Since = timestamppb.New(sub.Since)
-		}
-		out = append(out, ps)
+		out = append(out, subscriptionToProto(topic, sub))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
 	return out
+}
+
+// subscriptionToProto translates one subscription; an unreadable stored time leaves since unset.
+func subscriptionToProto(topic string, sub engine.Subscription) *profilev1.Subscription {
+	ps := &profilev1.Subscription{Topic: topic, Source: sub.Source}
+	if !sub.Since.IsZero() {
+		ps.Since = timestamppb.New(sub.Since)
+	}
+	return ps
 }

@@ -94,5 +94,8 @@ func (ls *localeSpecs) prompt(p *engine.Prompt) *profilev1.Prompt {
 	for i, t := range p.Topics {
 		out.Topics[i] = ls.topics[t]
 	}
+	if p.Explanation != nil {
+		out.Explanation = explanationToProto(p.Explanation)
+	}
 	return out
 }

@@ -251,6 +251,9 @@ func (c *restClient) GetMissingFields(ctx context.Context, in *profilev1.GetMiss
 	if in.GetLocale() != "" {
 		q.Set("locale", in.GetLocale())
 	}
+	if in.GetExplain() {
+		q.Set("explain", "true")
+	}
 	out := &profilev1.GetMissingFieldsResponse{}
 	path := userPath(in.GetUserId()) + "/missing-fields"
 	if len(q) > 0 {

@@ -122,6 +122,17 @@ func (m *restJSON) appendPrompt(buf []byte, p *profilev1.Prompt) ([]byte, error)
 	buf = strconv.AppendInt(buf, int64(p.GetKnownCount()), 10)
 	buf = append(buf, `,"applicable_count":`...)
 	buf = strconv.AppendInt(buf, int64(p.GetApplicableCount()), 10)
+	buf = append(buf, `,"explanation":`...)
+	if x := p.GetExplanation(); x != nil {
+		// Built per call, so encoded per call, by protojson.
+		b, err := m.JSONPb.Marshal(x)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, b...)
+	} else {
+		buf = append(buf, "null"...)
+	}
 	return append(buf, '}'), nil
 }
 

@@ -3,11 +3,13 @@ package app
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 )
@@ -19,11 +21,24 @@ func TestRESTJSONMatchesProtojson(t *testing.T) {
 		Options: []*profilev1.FieldOption{{Value: "a", Label: "Ä"}}}
 	topic := &profilev1.TopicSpec{Topic: "weekly-digest", Label: "Weekly digest"}
 	prompt := &profilev1.Prompt{Fields: []*profilev1.FieldSpec{spec, spec}, Topics: []*profilev1.TopicSpec{topic}, Complete: false, KnownCount: 3, ApplicableCount: 7}
+	explained := proto.Clone(prompt).(*profilev1.Prompt)
+	explained.Explanation = &profilev1.Explanation{
+		Fields: []*profilev1.FieldExplanation{
+			{Key: "title", Reason: profilev1.PromptReason_PROMPT_REASON_ASKED, Message: "Asked: \"position\" 1.",
+				Details: &profilev1.FieldExplanation_Asked{Asked: &profilev1.AskedDetails{Rank: 1, Priority: 50}}},
+			{Key: "plan", Reason: profilev1.PromptReason_PROMPT_REASON_HIDDEN},
+		},
+		Topics: []*profilev1.TopicExplanation{{Topic: "weekly-digest", Reason: profilev1.PromptReason_PROMPT_REASON_SUBSCRIBED,
+			Details: &profilev1.TopicExplanation_Subscribed{Subscribed: &profilev1.Subscription{Topic: "weekly-digest", Since: timestamppb.New(time.Unix(1764064800, 0))}}}},
+		LoginsCount: 2, MaxFields: 2,
+	}
 	tests := []struct {
 		name string
 		msg  proto.Message
 	}{
 		{"prompt with fields and topics", &profilev1.GetMissingFieldsResponse{Prompt: prompt}},
+		{"explained prompt", &profilev1.GetMissingFieldsResponse{Prompt: explained}},
+		{"explained prompt after a submission", &profilev1.SubmitFieldsResponse{Prompt: explained, ChangedFields: []string{"title"}}},
 		{"empty prompt", &profilev1.GetMissingFieldsResponse{Prompt: &profilev1.Prompt{Complete: true}}},
 		{"no prompt", &profilev1.GetMissingFieldsResponse{}},
 		{"submit with changes", &profilev1.SubmitFieldsResponse{Prompt: prompt, ChangedFields: []string{"title", "company"}}},
