@@ -18,15 +18,22 @@ import (
 const usage = `Usage: profilectl [--addr host:port] [--insecure] [--timeout 10s] COMMAND ARGS...
 
 Commands:
-  missing USER [--context C] [--max N] [--locale L]   the fields to ask USER now
+  missing USER [--context C] [--max N] [--locale L] [--explain]
+                                                      the fields to ask USER now
+  explain USER [--context C] [--max N] [--logins]     why each field and topic is, or is
+                                                      not, asked of USER now, as a table
   submit USER [key=value ...] [--decline KEY ...] [--decline-topic TOPIC ...]
-                [--context C] [--max N] [--locale L]  store answers and declines
+                [--context C] [--max N] [--locale L] [--explain]
+                                                      store answers and declines
   subscribe USER TOPIC [--source S] [--unsubscribe]   subscribe USER to TOPIC, or unsubscribe
   profile USER                                        USER's known values and subscriptions
   fields [--locale L]                                 the field catalog
 
 Values are JSON when they parse as JSON (42, true, ["a","b"], "quoted"), text otherwise;
 key=null clears a stored value. USER may be "me". The access token is read from PROFILE_TOKEN.
+--explain adds the explanation to the JSON of missing and submit. explain prints one row per
+catalog field and topic: its reason and the server's sentence for it; --logins adds the user's
+login count and, grouped by login, the fields that wait for a later login (min_logins).
 Without --insecure the connection uses TLS with the system's root certificates.
 `
 
@@ -36,6 +43,9 @@ type invocation struct {
 	insecure bool
 	timeout  time.Duration
 	request  proto.Message
+	// table prints the response's explanation as a table instead of the response as JSON;
+	// logins adds the login section to it.
+	table, logins bool
 }
 
 // parseArgs parses the command line (without the program name). It returns flag.ErrHelp when
@@ -60,21 +70,30 @@ func parseArgs(args []string) (invocation, error) {
 	if !ok {
 		return inv, fmt.Errorf("unknown command %q", cmd)
 	}
-	req, err := parse(rest)
+	err := parse(rest, &inv)
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		err = fmt.Errorf("%s: %w", cmd, err)
 	}
-	inv.request = req
 	return inv, err
 }
 
-// commands parse each command's arguments into its request.
-var commands = map[string]func([]string) (proto.Message, error){
-	"missing":   parseMissing,
-	"submit":    parseSubmit,
-	"subscribe": parseSubscribe,
-	"profile":   parseProfile,
-	"fields":    parseFields,
+// commands parse each command's arguments into the invocation's request (and output).
+var commands = map[string]func([]string, *invocation) error{
+	"missing":   request(parseMissing),
+	"explain":   parseExplain,
+	"submit":    request(parseSubmit),
+	"subscribe": request(parseSubscribe),
+	"profile":   request(parseProfile),
+	"fields":    request(parseFields),
+}
+
+// request adapts a parser of a request printed as JSON.
+func request(parse func([]string) (proto.Message, error)) func([]string, *invocation) error {
+	return func(args []string, inv *invocation) error {
+		req, err := parse(args)
+		inv.request = req
+		return err
+	}
 }
 
 func parseMissing(args []string) (proto.Message, error) {
@@ -83,6 +102,7 @@ func parseMissing(args []string) (proto.Message, error) {
 	fs.StringVar(&req.Context, "context", "", "prompt context, such as article")
 	fs.Func("max", "most fields to return", int32Flag(&req.MaxFields))
 	fs.StringVar(&req.Locale, "locale", "", "locale of labels")
+	fs.BoolVar(&req.Explain, "explain", false, "add the explanation of every decision")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, err
@@ -94,6 +114,26 @@ func parseMissing(args []string) (proto.Message, error) {
 	return req, nil
 }
 
+// parseExplain reads the explain command: a GetMissingFields request with explain set, its
+// explanation printed as a table.
+func parseExplain(args []string, inv *invocation) error {
+	req := &profilev1.GetMissingFieldsRequest{Explain: true}
+	fs := newFlagSet("explain")
+	fs.StringVar(&req.Context, "context", "", "prompt context, such as article")
+	fs.Func("max", "most fields in the prompt", int32Flag(&req.MaxFields))
+	fs.BoolVar(&inv.logins, "logins", false, "add the login count and the fields waiting for a later login")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("want exactly one USER")
+	}
+	req.UserId = pos[0]
+	inv.request, inv.table = req, true
+	return nil
+}
+
 func parseSubmit(args []string) (proto.Message, error) {
 	req := &profilev1.SubmitFieldsRequest{}
 	fs := newFlagSet("submit")
@@ -102,6 +142,7 @@ func parseSubmit(args []string) (proto.Message, error) {
 	fs.StringVar(&req.Context, "context", "", "context of the returned prompt")
 	fs.Func("max", "most fields in the returned prompt", int32Flag(&req.MaxFields))
 	fs.StringVar(&req.Locale, "locale", "", "locale of the returned prompt")
+	fs.BoolVar(&req.Explain, "explain", false, "explain the returned prompt")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, err

@@ -76,6 +76,30 @@ func TestParseArgs(t *testing.T) {
 			want: local(&profilev1.MarkSubscribedRequest{UserId: "auth0|123", Topic: "weekly-digest"}),
 		},
 		{
+			name: "missing with its explanation",
+			args: []string{"--insecure", "missing", "auth0|123", "--explain"},
+			want: local(&profilev1.GetMissingFieldsRequest{UserId: "auth0|123", Explain: true}),
+		},
+		{
+			name: "explain asks for an explanation and prints a table",
+			args: []string{"--insecure", "explain", "auth0|123", "--context", "article", "--max", "5"},
+			want: invocation{addr: "127.0.0.1:9090", insecure: true, timeout: 10 * time.Second, table: true,
+				request: &profilev1.GetMissingFieldsRequest{UserId: "auth0|123", Context: "article", MaxFields: 5, Explain: true}},
+		},
+		{
+			name: "explain with the login section",
+			args: []string{"--insecure", "explain", "--logins", "me"},
+			want: invocation{addr: "127.0.0.1:9090", insecure: true, timeout: 10 * time.Second, table: true, logins: true,
+				request: &profilev1.GetMissingFieldsRequest{UserId: "me", Explain: true}},
+		},
+		{
+			name: "submit explaining the next prompt",
+			args: []string{"--insecure", "submit", "auth0|123", "title=CTO", "--explain"},
+			want: local(&profilev1.SubmitFieldsRequest{UserId: "auth0|123", Explain: true, Values: &structpb.Struct{Fields: map[string]*structpb.Value{
+				"title": structpb.NewStringValue("CTO"),
+			}}}),
+		},
+		{
 			name: "fields with a locale",
 			args: []string{"--insecure", "fields", "--locale", "fr"},
 			want: local(&profilev1.ListFieldsRequest{Locale: "fr"}),
@@ -112,6 +136,10 @@ func TestParseArgsRejectsBadCommandLines(t *testing.T) {
 		{name: "subscribe without topic", args: []string{"subscribe", "auth0|1"}, wantErr: "USER and TOPIC"},
 		{name: "unknown flag", args: []string{"profile", "auth0|1", "--verbose"}, wantErr: "verbose"},
 		{name: "fields with an argument", args: []string{"fields", "extra"}, wantErr: "unexpected argument"},
+		{name: "explain without user", args: []string{"explain", "--logins"}, wantErr: "explain: want exactly one USER"},
+		{name: "explain with two users", args: []string{"explain", "a", "b"}, wantErr: "one USER"},
+		{name: "explain with a locale", args: []string{"explain", "a", "--locale", "fr"}, wantErr: "locale"},
+		{name: "explain max is not a number", args: []string{"explain", "a", "--max", "two"}, wantErr: "not a whole number"},
 		{name: "non-positive timeout", args: []string{"--timeout", "0s", "fields"}, wantErr: "timeout"},
 	}
 	for _, tt := range tests {
@@ -125,7 +153,7 @@ func TestParseArgsRejectsBadCommandLines(t *testing.T) {
 }
 
 func TestParseArgsReportsHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"missing", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"missing", "--help"}, {"explain", "-h"}} {
 		if _, err := parseArgs(args); !errors.Is(err, flag.ErrHelp) {
 			t.Errorf("parseArgs(%q) error = %v, want flag.ErrHelp", args, err)
 		}

@@ -1,7 +1,9 @@
 // Command profilectl makes the common profile.v1.ProfileService calls from a terminal, through
-// the Go client, and prints the responses as JSON. It is a convenience for developers; grpcurl
-// (with server reflection) stays the documented debugging tool, and profilectl must not grow
-// logic of its own beyond turning arguments into requests.
+// the Go client, and prints the responses as JSON (explain prints a prompt's explanation as a
+// table). It is a convenience for developers; grpcurl (with server reflection) stays the
+// documented debugging tool, and profilectl must not grow logic of its own beyond turning
+// arguments into requests and responses into text: the reasons and their sentences come from
+// the server.
 //
 // Usage:
 //

@@ -52,6 +52,13 @@ func run(ctx context.Context, args []string, token string, stdout, stderr io.Wri
 		printError(stderr, err)
 		return 1
 	}
+	if inv.table {
+		if err := printExplanation(stdout, resp.(*profilev1.GetMissingFieldsResponse).GetPrompt(), inv.logins); err != nil {
+			fmt.Fprintf(stderr, "profilectl: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	return printJSON(stdout, stderr, resp)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -104,4 +105,81 @@ func TestRunReportsFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRunExplainPrintsATable(t *testing.T) {
+	srv, err := servertest.Start("", servertest.User{ID: "auth0|123", Attributes: map[string]any{"given_name": "Ada", "logins_count": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{
+			name: "without a context",
+			args: []string{"explain", "auth0|123"},
+			want: `KIND   KEY            REASON          WHY
+field  first_name     known           Not asked: already known from the root attribute given_name, supplied by the identity provider.
+field  last_name      asked           Asked: position 1 in the prompt (priority 90).
+field  title          not yet         Not asked yet: needs 2 logins (min_logins), the user has 1.
+field  company        not yet         Not asked yet: needs 2 logins (min_logins), the user has 1.
+topic  weekly-digest  out of context  Not offered: offered only in the context "article"; this prompt names no context.
+
+Asked now: last_name. Topics offered: nothing.
+Known: 1 of the 2 fields that apply; the prompt holds at most 2.
+`,
+		},
+		{
+			name: "in a context, with the login section",
+			args: []string{"explain", "auth0|123", "--context", "article", "--max", "3", "--logins"},
+			want: `KIND   KEY            REASON   WHY
+field  first_name     known    Not asked: already known from the root attribute given_name, supplied by the identity provider.
+field  last_name      asked    Asked: position 1 in the prompt (priority 90).
+field  title          not yet  Not asked yet: needs 2 logins (min_logins), the user has 1.
+field  company        not yet  Not asked yet: needs 2 logins (min_logins), the user has 1.
+topic  weekly-digest  asked    Offered: position 1 in the prompt's topics.
+
+Asked now: last_name. Topics offered: weekly-digest.
+Known: 1 of the 2 fields that apply; the prompt holds at most 3.
+
+Logins: 1 (logins_count).
+From login 2: title, company.
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "", append([]string{"--addr", srv.GRPCAddr, "--insecure"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit code = %d, want 0; stderr:\n%s", code, stderr)
+			}
+			if diff := cmp.Diff(tt.want, stdout); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPrintExplanation(t *testing.T) {
+	t.Run("a prompt without explanation is an error", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := printExplanation(&out, &profilev1.Prompt{}, false); !errors.Is(err, errNoExplanation) {
+			t.Errorf("error = %v, want errNoExplanation", err)
+		}
+	})
+	t.Run("no field waits for a later login", func(t *testing.T) {
+		var out bytes.Buffer
+		x := &profilev1.Explanation{LoginsCount: 4, MaxFields: 2, Fields: []*profilev1.FieldExplanation{
+			{Key: "title", Reason: profilev1.PromptReason_PROMPT_REASON_OVER_LIMIT, Message: "Not asked now."},
+		}}
+		if err := printExplanation(&out, &profilev1.Prompt{Explanation: x}, true); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "field  title  over limit  Not asked now.\n") || !strings.HasSuffix(out.String(), "Logins: 4 (logins_count).\nNo field waits for a later login.\n") {
+			t.Errorf("output:\n%s", out.String())
+		}
+	})
 }
