@@ -139,22 +139,52 @@ func (e *Engine) Prompt(p *store.Profile, req PromptRequest) (*Prompt, error) {
 }
 
 // decideField decides whether f is asked, in ask order, and returns the reason; known flags the
-// known fields by index. applies reports
-// whether f counts in the prompt's progress: the caller answers it and its conditions hold.
-// When d is not nil, the decision also writes there the facts behind its reason (an
-// explanation was asked for); the decision itself is the same either way.
+// known fields by index. applies reports whether f counts in the prompt's progress: the caller
+// answers it and its conditions hold (the login count is reached, the context matches, every
+// After field is known). When d is not nil, the decision also writes there the facts behind its
+// reason (an explanation was asked for); the decision itself is the same either way.
 func (s *promptState) decideField(f *Field, known []bool, d *FieldDecision) (r Reason, applies bool) {
 	if s.hidden(f) {
 		return ReasonHidden, false
 	}
-	if known[f.idx] {
+	isKnown := known[f.idx]
+	// The conditions, checked in one place for known and unknown fields alike: a known field
+	// is explained as known, but counts in the progress only when its conditions hold.
+	var unmet Reason
+	switch {
+	case s.logins < f.MinLogins:
+		unmet = ReasonNotYet
+	case !inContext(f.Contexts, s.req.Context):
+		unmet = ReasonOutOfContext
+	default:
+		for _, i := range f.afterIdx {
+			if known[i] {
+				continue
+			}
+			unmet = ReasonWaitingOn
+			if d == nil || isKnown {
+				break
+			}
+			if g := s.c.Fields[i]; s.hidden(g) {
+				d.HiddenWaits++
+			} else {
+				d.WaitingOn = append(d.WaitingOn, g)
+			}
+		}
+	}
+	if isKnown {
 		if d != nil {
 			_, d.Source, d.Attribute, _ = knownValue(s.p, f)
 		}
-		return ReasonKnown, s.conditions(f, known, nil) == 0
+		return ReasonKnown, unmet == 0
 	}
-	if r := s.conditions(f, known, d); r != 0 {
-		return r, false
+	if unmet != 0 {
+		return unmet, false
+	}
+	if d == nil && s.askable >= s.limit {
+		// The prompt is full: declined or over the limit, f is left out and still applies.
+		// Only an explanation tells the two apart, so only then is the decline looked up.
+		return ReasonOverLimit, true
 	}
 	if at, until, ok := s.declines.fieldDecline(f, s.now); ok {
 		if d != nil {
@@ -176,37 +206,6 @@ func (s *promptState) decideField(f *Field, known []bool, d *FieldDecision) (r R
 // services only, so an end user is never asked them.
 func (s *promptState) hidden(f *Field) bool {
 	return f.StoreKind() == StoreAppMetadata && !s.req.IncludeAppMetadata
-}
-
-// conditions checks the conditions of f: the login count is reached, the context matches and
-// every After field is known. It returns 0 when they hold, else the reason of the first that
-// does not, writing its facts in d when d is not nil.
-func (s *promptState) conditions(f *Field, known []bool, d *FieldDecision) Reason {
-	if s.logins < f.MinLogins {
-		return ReasonNotYet
-	}
-	if !inContext(f.Contexts, s.req.Context) {
-		return ReasonOutOfContext
-	}
-	waiting := false
-	for _, i := range f.afterIdx {
-		if known[i] {
-			continue
-		}
-		if d == nil {
-			return ReasonWaitingOn
-		}
-		waiting = true
-		if g := s.c.Fields[i]; s.hidden(g) {
-			d.HiddenWaits++
-		} else {
-			d.WaitingOn = append(d.WaitingOn, g)
-		}
-	}
-	if waiting {
-		return ReasonWaitingOn
-	}
-	return 0
 }
 
 // decideTopic decides whether t is offered, in catalog order, and returns the reason, writing
