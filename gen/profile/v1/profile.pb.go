@@ -32,7 +32,8 @@ const (
 	// The field is asked, or the topic offered, in this prompt. Details: asked.
 	PromptReason_PROMPT_REASON_ASKED PromptReason = 1
 	// The field is not asked because its value is already known, from the metadata or from a root
-	// attribute the identity provider supplied. Details: known.
+	// attribute the identity provider supplied. It counts in the prompt's known_count only where
+	// it applies now (its login count, context and after conditions hold). Details: known.
 	PromptReason_PROMPT_REASON_KNOWN PromptReason = 2
 	// The user declined the field or topic and its cooldown has not passed yet. Details: declined.
 	PromptReason_PROMPT_REASON_DECLINED PromptReason = 3

@@ -48,8 +48,9 @@ type ProfileServiceClient interface {
 	// throttles or fails.
 	GetMissingFields(ctx context.Context, in *GetMissingFieldsRequest, opts ...grpc.CallOption) (*GetMissingFieldsResponse, error)
 	// SubmitFields validates and stores a user's answers and declines, then returns the next
-	// prompt. Validation is all-or-nothing: one bad value rejects the whole submission and nothing
-	// is written. A submission that changes nothing writes nothing.
+	// prompt (explained when the request sets explain). Validation is all-or-nothing: one bad value
+	// rejects the whole submission and nothing is written. A submission that changes nothing writes
+	// nothing.
 	//
 	// Returns INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation (unknown
 	// field, wrong type, value out of limits, ...), PERMISSION_DENIED when an end user submits a
@@ -159,8 +160,9 @@ type ProfileServiceServer interface {
 	// throttles or fails.
 	GetMissingFields(context.Context, *GetMissingFieldsRequest) (*GetMissingFieldsResponse, error)
 	// SubmitFields validates and stores a user's answers and declines, then returns the next
-	// prompt. Validation is all-or-nothing: one bad value rejects the whole submission and nothing
-	// is written. A submission that changes nothing writes nothing.
+	// prompt (explained when the request sets explain). Validation is all-or-nothing: one bad value
+	// rejects the whole submission and nothing is written. A submission that changes nothing writes
+	// nothing.
 	//
 	// Returns INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation (unknown
 	// field, wrong type, value out of limits, ...), PERMISSION_DENIED when an end user submits a
