@@ -62,9 +62,9 @@ func authServer(t *testing.T) (*testServer, *authtest.Issuer) {
 func TestCallerAuthOnEveryRPC(t *testing.T) {
 	ts, iss := authServer(t)
 	aliceToken := iss.UserToken(t, alice)
-	reader := iss.ServiceToken(t, "svc-reader@clients", "read:profiles")
-	writer := iss.ServiceToken(t, "svc-writer@clients", "read:profiles write:profiles")
-	nothing := iss.ServiceToken(t, "svc-none@clients")
+	reader := iss.ServiceToken(t, "svc-reader", "read:profiles")
+	writer := iss.ServiceToken(t, "svc-writer", "read:profiles write:profiles")
+	nothing := iss.ServiceToken(t, "svc-none")
 	invalid := iss.InvalidTokens(t, alice)
 	ctx := context.Background()
 	for _, tr := range transports {
@@ -123,7 +123,7 @@ func TestEndUsersCannotWriteAppMetadata(t *testing.T) {
 			if p.AppMetadata["plan"] != nil {
 				t.Errorf("app_metadata.plan = %v after a denied write", p.AppMetadata["plan"])
 			}
-			if _, err := tr.client(ts, iss.ServiceToken(t, "svc@clients", "write:profiles")).SubmitFields(ctx, &profilev1.SubmitFieldsRequest{UserId: alice, Values: mustStruct(t, map[string]any{"plan": "pro"})}); err != nil {
+			if _, err := tr.client(ts, iss.ServiceToken(t, "svc", "write:profiles")).SubmitFields(ctx, &profilev1.SubmitFieldsRequest{UserId: alice, Values: mustStruct(t, map[string]any{"plan": "pro"})}); err != nil {
 				t.Errorf("service writing app_metadata: %v", err)
 			}
 			resp, err := tr.client(ts, iss.UserToken(t, alice)).GetMissingFields(ctx, &profilev1.GetMissingFieldsRequest{UserId: "me", MaxFields: 50})

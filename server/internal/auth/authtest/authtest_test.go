@@ -68,3 +68,13 @@ func TestIssuerServesJWKSAndCountsFetches(t *testing.T) {
 		t.Errorf("Fetches: got %d, want %d", got, want)
 	}
 }
+
+func TestServiceTokenCarriesClientCredentialsClaims(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	got := claimsOf(t, iss.ServiceToken(t, "m2m-app", "read:profiles", "write:profiles"))
+	for k, want := range map[string]any{"sub": "m2m-app@clients", "azp": "m2m-app", "gty": "client-credentials", "scope": "read:profiles write:profiles"} {
+		if got[k] != want {
+			t.Errorf("claim %s = %v, want %v", k, got[k], want)
+		}
+	}
+}

@@ -70,14 +70,23 @@ func (i *Issuer) UserToken(tb testing.TB, sub string) string {
 	return i.Token(tb, map[string]any{"sub": sub})
 }
 
-// ServiceToken returns a valid machine-to-machine token ("<clientID>@clients") granted scopes.
+// ServiceToken returns a valid machine-to-machine token of the application clientID, granted
+// scopes, with the claims Auth0 puts in client-credentials tokens: "gty" client-credentials,
+// "sub" "{clientID}@clients" and "azp" clientID.
 func (i *Issuer) ServiceToken(tb testing.TB, clientID string, scopes ...string) string {
 	tb.Helper()
-	return i.Token(tb, map[string]any{
+	return i.Token(tb, ServiceClaims(clientID, scopes...))
+}
+
+// ServiceClaims returns the claims, beyond the defaults, of a client-credentials token of the
+// application clientID granted scopes, as Auth0 issues them.
+func ServiceClaims(clientID string, scopes ...string) map[string]any {
+	return map[string]any{
 		"sub":   clientID + "@clients",
+		"azp":   clientID,
 		"gty":   "client-credentials",
 		"scope": strings.Join(scopes, " "),
-	})
+	}
 }
 
 // merge returns the default claims overridden by claims.
