@@ -126,7 +126,7 @@ field  first_name     known           Not asked: already known from the root att
 field  last_name      asked           Asked: position 1 in the prompt (priority 90).
 field  title          not yet         Not asked yet: needs 2 logins (min_logins), the user has 1.
 field  company        not yet         Not asked yet: needs 2 logins (min_logins), the user has 1.
-topic  weekly-digest  out of context  Not offered: offered only in the context "article"; this prompt names no context.
+topic  weekly-digest  out of context  Not offered: offered only in the contexts "article", "login"; this prompt names no context.
 
 Asked now: last_name. Topics offered: nothing.
 Known: 1 of the 2 fields that apply; the prompt holds at most 2.

@@ -160,6 +160,27 @@ func (t *Topic) LocalizedHelp(locale string) string {
 	return localized(t.Helps, locale, t.Help)
 }
 
+// Branding is how the hosted login step presents itself: a title, a logo and an accent colour.
+type Branding struct {
+	// Title heads the page, in the default language; empty means the step's own wording.
+	Title string
+	// Titles holds translations of Title by locale.
+	Titles map[string]string
+	// Logo is the absolute https URL of an image shown above the title; empty means none.
+	Logo string
+	// Color is the accent colour of buttons and links, as #rgb or #rrggbb; empty means the
+	// step's own.
+	Color string
+
+	lines map[string]int
+}
+
+// LocalizedTitle returns the title for locale (see Field.LocalizedLabel); empty when the
+// catalog sets none.
+func (b *Branding) LocalizedTitle(locale string) string {
+	return localized(b.Titles, locale, b.Title)
+}
+
 // Catalog is the declarative list of fields and topics. Build it with ParseCatalog, LoadCatalog
 // or DefaultCatalog; a catalog built in Go must pass Validate before use. Once used it is
 // read-only and safe for concurrent use.
@@ -172,6 +193,8 @@ type Catalog struct {
 	DefaultMaxFields int
 	// RestrictTopics, when true, accepts subscriptions to declared topics only.
 	RestrictTopics bool
+	// Branding styles the hosted login step; its zero value means the built-in look.
+	Branding Branding
 
 	prepared bool
 	fields   map[string]*Field

@@ -40,8 +40,8 @@ func TestBuiltinCatalogLoads(t *testing.T) {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 	topic, ok := c.Topic("weekly-digest")
-	if !ok || topic.Label != "Weekly digest" || !cmp.Equal(topic.Contexts, []string{"article"}) {
-		t.Errorf("Topic(weekly-digest) = %+v, %v; want label Weekly digest in context article", topic, ok)
+	if !ok || topic.Label != "Weekly digest" || !cmp.Equal(topic.Contexts, []string{"article", "login"}) {
+		t.Errorf("Topic(weekly-digest) = %+v, %v; want label Weekly digest in the contexts article and login", topic, ok)
 	}
 	if c.DefaultMaxFields != 2 || c.RestrictTopics {
 		t.Errorf("DefaultMaxFields, RestrictTopics = %d, %v; want 2, false", c.DefaultMaxFields, c.RestrictTopics)
@@ -192,5 +192,32 @@ func TestLocalizedLabel(t *testing.T) {
 				t.Errorf("LocalizedHelp(%q) = %q, want %q", tt.locale, got, tt.help)
 			}
 		})
+	}
+}
+
+func TestCatalogBranding(t *testing.T) {
+	c := mustCatalog(t, `
+branding:
+  title: Tell us about you
+  titles: {fr: Parlez-nous de vous}
+  logo: https://cdn.example.com/logo.svg
+  color: "#0B5FFF"
+fields:
+  - {key: a, type: text}
+`)
+	b := c.Branding
+	if b.LocalizedTitle("fr-CA") != "Parlez-nous de vous" || b.LocalizedTitle("de") != "Tell us about you" || b.Logo != "https://cdn.example.com/logo.svg" || b.Color != "#0B5FFF" {
+		t.Errorf("branding = %+v", b)
+	}
+	for _, tt := range []struct{ yaml, want string }{
+		{"branding: {logo: 'http://cdn.example.com/l.png'}", "test.yaml:2: branding: logo"},
+		{"branding: {logo: 'javascript:alert(1)'}", "test.yaml:2: branding: logo"},
+		{"branding: {color: 'red;} body{display:none'}", "test.yaml:2: branding: color"},
+		{"branding: {colour: '#fff'}", `test.yaml:2: unknown branding attribute "colour"`},
+	} {
+		_, err := ParseCatalog("test.yaml", []byte("\n"+tt.yaml+"\nfields: [{key: a, type: text}]\n"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want it to contain %q", tt.yaml, err, tt.want)
+		}
 	}
 }

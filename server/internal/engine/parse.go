@@ -93,6 +93,8 @@ func (p *parser) catalog(doc *yaml.Node) *Catalog {
 			}
 		case "restrict_topics":
 			c.RestrictTopics = p.boolean(v)
+		case "branding":
+			c.Branding = p.branding(v)
 		case "fields":
 			p.sequence(v, func(n *yaml.Node) { c.Fields = append(c.Fields, p.field(n)) })
 		case "topics":
@@ -102,6 +104,26 @@ func (p *parser) catalog(doc *yaml.Node) *Catalog {
 		}
 	})
 	return c
+}
+
+func (p *parser) branding(n *yaml.Node) Branding {
+	b := Branding{lines: map[string]int{}}
+	p.mapping(n, func(key string, k, v *yaml.Node) {
+		b.lines[key] = k.Line
+		switch key {
+		case "title":
+			b.Title = p.str(v)
+		case "titles":
+			b.Titles = p.strMap(v)
+		case "logo":
+			b.Logo = p.str(v)
+		case "color":
+			b.Color = p.str(v)
+		default:
+			p.errorf(k.Line, "unknown branding attribute %q", key)
+		}
+	})
+	return b
 }
 
 func (p *parser) field(n *yaml.Node) *Field {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,7 +32,11 @@ var reservedAppMetadataKeys = map[string]bool{
 var (
 	topicKeyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	contextRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
+	colorRE    = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 )
+
+// maxBrandingText bounds the branding title and logo URL, in characters.
+const maxBrandingText = 200
 
 // Validate checks a catalog built in Go and prepares it for use; ParseCatalog does this itself.
 func (c *Catalog) Validate() error { return c.validate("catalog") }
@@ -65,6 +70,7 @@ func (c *Catalog) validate(name string) error {
 		}
 		topics[t.Key] = t
 	}
+	v.branding(&c.Branding)
 	if len(v.errs) > 0 {
 		return errors.Join(v.errs...)
 	}
@@ -315,4 +321,34 @@ func (v *checker) topic(t *Topic) {
 	if t.DeclineCooldown < 0 {
 		v.errorf(line("decline_cooldown"), "topic %q: decline_cooldown must be positive", t.Key)
 	}
+}
+
+// branding checks the login step's title, logo and colour: they end up in a page, so the logo
+// must be an https image URL and the colour a plain hex colour (nothing that could break out of
+// a style sheet).
+func (v *checker) branding(b *Branding) {
+	line := func(attr string) int { return at(b.lines, attr, 0) }
+	for _, t := range append([]string{b.Title}, mapValues(b.Titles)...) {
+		if len([]rune(t)) > maxBrandingText {
+			v.errorf(line(first(b.lines, "title", "titles")), "branding: titles must be at most %d characters long", maxBrandingText)
+			break
+		}
+	}
+	if b.Logo != "" {
+		u, err := url.Parse(b.Logo)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(b.Logo) > maxBrandingText {
+			v.errorf(line("logo"), "branding: logo %q must be an absolute https URL of at most %d characters", b.Logo, maxBrandingText)
+		}
+	}
+	if b.Color != "" && !colorRE.MatchString(b.Color) {
+		v.errorf(line("color"), "branding: color %q must be a hex colour such as #0b5fff or #06f", b.Color)
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, s := range m {
+		out = append(out, s)
+	}
+	return out
 }
