@@ -2250,6 +2250,231 @@ func (x *ListFieldsResponse) GetDefaultMaxFields() int32 {
 	return 0
 }
 
+// GetLoginPromptRequest carries a user's profile as Auth0 hands it to a post-login Action.
+type GetLoginPromptRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Auth0 user id ("provider|id"), event.user.user_id; "me" is not accepted.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The context of the prompt; empty means "login", the context of the hosted step.
+	Context string `protobuf:"bytes,2,opt,name=context,proto3" json:"context,omitempty"`
+	// The user's locale, such as "fr" or "fr-CA" (from ui_locales or the browser's language): at
+	// most 35 letters, digits and "-" or "_". Empty means the catalog's default language.
+	Locale string `protobuf:"bytes,3,opt,name=locale,proto3" json:"locale,omitempty"`
+	// The most fields to ask; see GetMissingFieldsRequest.max_fields.
+	MaxFields int32 `protobuf:"varint,4,opt,name=max_fields,json=maxFields,proto3" json:"max_fields,omitempty"`
+	// The user's profile as Auth0 has it at this login; required.
+	Profile       *LoginProfile `protobuf:"bytes,5,opt,name=profile,proto3" json:"profile,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLoginPromptRequest) Reset() {
+	*x = GetLoginPromptRequest{}
+	mi := &file_profile_v1_profile_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLoginPromptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLoginPromptRequest) ProtoMessage() {}
+
+func (x *GetLoginPromptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLoginPromptRequest.ProtoReflect.Descriptor instead.
+func (*GetLoginPromptRequest) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetLoginPromptRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GetLoginPromptRequest) GetContext() string {
+	if x != nil {
+		return x.Context
+	}
+	return ""
+}
+
+func (x *GetLoginPromptRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *GetLoginPromptRequest) GetMaxFields() int32 {
+	if x != nil {
+		return x.MaxFields
+	}
+	return 0
+}
+
+func (x *GetLoginPromptRequest) GetProfile() *LoginProfile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+// LoginProfile is a user's profile as a post-login Action sees it: event.user and event.stats.
+// Only the parts the field catalog reads are used; the rest is ignored.
+type LoginProfile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The root attributes of event.user (given_name, family_name, email, ...).
+	Attributes *structpb.Struct `protobuf:"bytes,1,opt,name=attributes,proto3" json:"attributes,omitempty"`
+	// event.user.user_metadata.
+	UserMetadata *structpb.Struct `protobuf:"bytes,2,opt,name=user_metadata,json=userMetadata,proto3" json:"user_metadata,omitempty"`
+	// event.user.app_metadata.
+	AppMetadata *structpb.Struct `protobuf:"bytes,3,opt,name=app_metadata,json=appMetadata,proto3" json:"app_metadata,omitempty"`
+	// How many times the user has logged in (event.stats.logins_count); when set it wins over
+	// attributes.logins_count.
+	LoginsCount   *int32 `protobuf:"varint,4,opt,name=logins_count,json=loginsCount,proto3,oneof" json:"logins_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginProfile) Reset() {
+	*x = LoginProfile{}
+	mi := &file_profile_v1_profile_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginProfile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginProfile) ProtoMessage() {}
+
+func (x *LoginProfile) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginProfile.ProtoReflect.Descriptor instead.
+func (*LoginProfile) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *LoginProfile) GetAttributes() *structpb.Struct {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+func (x *LoginProfile) GetUserMetadata() *structpb.Struct {
+	if x != nil {
+		return x.UserMetadata
+	}
+	return nil
+}
+
+func (x *LoginProfile) GetAppMetadata() *structpb.Struct {
+	if x != nil {
+		return x.AppMetadata
+	}
+	return nil
+}
+
+func (x *LoginProfile) GetLoginsCount() int32 {
+	if x != nil && x.LoginsCount != nil {
+		return *x.LoginsCount
+	}
+	return 0
+}
+
+// GetLoginPromptResponse says whether to send the user to the hosted step.
+type GetLoginPromptResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the prompt asks at least one field or offers at least one topic: the Action
+	// redirects the user to the step. False means the login goes on.
+	Due bool `protobuf:"varint,1,opt,name=due,proto3" json:"due,omitempty"`
+	// What the step will ask, in the requested locale.
+	Prompt *Prompt `protobuf:"bytes,2,opt,name=prompt,proto3" json:"prompt,omitempty"`
+	// The claims to sign into the redirect's session_token (the payload of
+	// api.redirect.encodeToken), set only when due. Pass them unchanged: the step trusts nothing
+	// but this signed token, and reads the user's profile from it.
+	SessionTokenClaims *structpb.Struct `protobuf:"bytes,3,opt,name=session_token_claims,json=sessionTokenClaims,proto3" json:"session_token_claims,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *GetLoginPromptResponse) Reset() {
+	*x = GetLoginPromptResponse{}
+	mi := &file_profile_v1_profile_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLoginPromptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLoginPromptResponse) ProtoMessage() {}
+
+func (x *GetLoginPromptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_profile_v1_profile_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLoginPromptResponse.ProtoReflect.Descriptor instead.
+func (*GetLoginPromptResponse) Descriptor() ([]byte, []int) {
+	return file_profile_v1_profile_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetLoginPromptResponse) GetDue() bool {
+	if x != nil {
+		return x.Due
+	}
+	return false
+}
+
+func (x *GetLoginPromptResponse) GetPrompt() *Prompt {
+	if x != nil {
+		return x.Prompt
+	}
+	return nil
+}
+
+func (x *GetLoginPromptResponse) GetSessionTokenClaims() *structpb.Struct {
+	if x != nil {
+		return x.SessionTokenClaims
+	}
+	return nil
+}
+
 var File_profile_v1_profile_proto protoreflect.FileDescriptor
 
 const file_profile_v1_profile_proto_rawDesc = "" +
@@ -2399,7 +2624,26 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\x12ListFieldsResponse\x12-\n" +
 	"\x06fields\x18\x01 \x03(\v2\x15.profile.v1.FieldSpecR\x06fields\x12-\n" +
 	"\x06topics\x18\x02 \x03(\v2\x15.profile.v1.TopicSpecR\x06topics\x12,\n" +
-	"\x12default_max_fields\x18\x03 \x01(\x05R\x10defaultMaxFields*\xac\x02\n" +
+	"\x12default_max_fields\x18\x03 \x01(\x05R\x10defaultMaxFields\"\xb5\x01\n" +
+	"\x15GetLoginPromptRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x18\n" +
+	"\acontext\x18\x02 \x01(\tR\acontext\x12\x16\n" +
+	"\x06locale\x18\x03 \x01(\tR\x06locale\x12\x1d\n" +
+	"\n" +
+	"max_fields\x18\x04 \x01(\x05R\tmaxFields\x122\n" +
+	"\aprofile\x18\x05 \x01(\v2\x18.profile.v1.LoginProfileR\aprofile\"\xfa\x01\n" +
+	"\fLoginProfile\x127\n" +
+	"\n" +
+	"attributes\x18\x01 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"attributes\x12<\n" +
+	"\ruser_metadata\x18\x02 \x01(\v2\x17.google.protobuf.StructR\fuserMetadata\x12:\n" +
+	"\fapp_metadata\x18\x03 \x01(\v2\x17.google.protobuf.StructR\vappMetadata\x12&\n" +
+	"\flogins_count\x18\x04 \x01(\x05H\x00R\vloginsCount\x88\x01\x01B\x0f\n" +
+	"\r_logins_count\"\xa1\x01\n" +
+	"\x16GetLoginPromptResponse\x12\x10\n" +
+	"\x03due\x18\x01 \x01(\bR\x03due\x12*\n" +
+	"\x06prompt\x18\x02 \x01(\v2\x12.profile.v1.PromptR\x06prompt\x12I\n" +
+	"\x14session_token_claims\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x12sessionTokenClaims*\xac\x02\n" +
 	"\fPromptReason\x12\x1d\n" +
 	"\x19PROMPT_REASON_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13PROMPT_REASON_ASKED\x10\x01\x12\x17\n" +
@@ -2433,7 +2677,7 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\x18VALUE_SOURCE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aVALUE_SOURCE_USER_METADATA\x10\x01\x12\x1d\n" +
 	"\x19VALUE_SOURCE_APP_METADATA\x10\x02\x12\"\n" +
-	"\x1eVALUE_SOURCE_IDENTITY_PROVIDER\x10\x032\xc4\x03\n" +
+	"\x1eVALUE_SOURCE_IDENTITY_PROVIDER\x10\x032\xa2\x04\n" +
 	"\x0eProfileService\x12b\n" +
 	"\x10GetMissingFields\x12#.profile.v1.GetMissingFieldsRequest\x1a$.profile.v1.GetMissingFieldsResponse\"\x03\x90\x02\x01\x12Q\n" +
 	"\fSubmitFields\x12\x1f.profile.v1.SubmitFieldsRequest\x1a .profile.v1.SubmitFieldsResponse\x12W\n" +
@@ -2441,7 +2685,8 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\n" +
 	"GetProfile\x12\x1d.profile.v1.GetProfileRequest\x1a\x1e.profile.v1.GetProfileResponse\"\x03\x90\x02\x01\x12P\n" +
 	"\n" +
-	"ListFields\x12\x1d.profile.v1.ListFieldsRequest\x1a\x1e.profile.v1.ListFieldsResponse\"\x03\x90\x02\x01B@Z>github.com/acme/progressive-profiling/gen/profile/v1;profilev1b\x06proto3"
+	"ListFields\x12\x1d.profile.v1.ListFieldsRequest\x1a\x1e.profile.v1.ListFieldsResponse\"\x03\x90\x02\x01\x12\\\n" +
+	"\x0eGetLoginPrompt\x12!.profile.v1.GetLoginPromptRequest\x1a\".profile.v1.GetLoginPromptResponse\"\x03\x90\x02\x01B@Z>github.com/acme/progressive-profiling/gen/profile/v1;profilev1b\x06proto3"
 
 var (
 	file_profile_v1_profile_proto_rawDescOnce sync.Once
@@ -2456,7 +2701,7 @@ func file_profile_v1_profile_proto_rawDescGZIP() []byte {
 }
 
 var file_profile_v1_profile_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_profile_v1_profile_proto_goTypes = []any{
 	(PromptReason)(0),                // 0: profile.v1.PromptReason
 	(FieldType)(0),                   // 1: profile.v1.FieldType
@@ -2488,9 +2733,12 @@ var file_profile_v1_profile_proto_goTypes = []any{
 	(*GetProfileResponse)(nil),       // 27: profile.v1.GetProfileResponse
 	(*ListFieldsRequest)(nil),        // 28: profile.v1.ListFieldsRequest
 	(*ListFieldsResponse)(nil),       // 29: profile.v1.ListFieldsResponse
-	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),          // 31: google.protobuf.Struct
-	(*structpb.Value)(nil),           // 32: google.protobuf.Value
+	(*GetLoginPromptRequest)(nil),    // 30: profile.v1.GetLoginPromptRequest
+	(*LoginProfile)(nil),             // 31: profile.v1.LoginProfile
+	(*GetLoginPromptResponse)(nil),   // 32: profile.v1.GetLoginPromptResponse
+	(*timestamppb.Timestamp)(nil),    // 33: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),          // 34: google.protobuf.Struct
+	(*structpb.Value)(nil),           // 35: google.protobuf.Value
 }
 var file_profile_v1_profile_proto_depIdxs = []int32{
 	6,  // 0: profile.v1.GetMissingFieldsResponse.prompt:type_name -> profile.v1.Prompt
@@ -2513,36 +2761,44 @@ var file_profile_v1_profile_proto_depIdxs = []int32{
 	14, // 17: profile.v1.TopicExplanation.out_of_context:type_name -> profile.v1.OutOfContextDetails
 	12, // 18: profile.v1.TopicExplanation.declined:type_name -> profile.v1.DeclinedDetails
 	3,  // 19: profile.v1.KnownDetails.source:type_name -> profile.v1.ValueSource
-	30, // 20: profile.v1.DeclinedDetails.declined_at:type_name -> google.protobuf.Timestamp
-	30, // 21: profile.v1.DeclinedDetails.until:type_name -> google.protobuf.Timestamp
+	33, // 20: profile.v1.DeclinedDetails.declined_at:type_name -> google.protobuf.Timestamp
+	33, // 21: profile.v1.DeclinedDetails.until:type_name -> google.protobuf.Timestamp
 	1,  // 22: profile.v1.FieldSpec.type:type_name -> profile.v1.FieldType
 	17, // 23: profile.v1.FieldSpec.options:type_name -> profile.v1.FieldOption
 	2,  // 24: profile.v1.FieldSpec.store:type_name -> profile.v1.FieldStore
-	31, // 25: profile.v1.SubmitFieldsRequest.values:type_name -> google.protobuf.Struct
+	34, // 25: profile.v1.SubmitFieldsRequest.values:type_name -> google.protobuf.Struct
 	6,  // 26: profile.v1.SubmitFieldsResponse.prompt:type_name -> profile.v1.Prompt
 	24, // 27: profile.v1.MarkSubscribedResponse.subscriptions:type_name -> profile.v1.Subscription
-	30, // 28: profile.v1.Subscription.since:type_name -> google.protobuf.Timestamp
-	32, // 29: profile.v1.FieldValue.value:type_name -> google.protobuf.Value
+	33, // 28: profile.v1.Subscription.since:type_name -> google.protobuf.Timestamp
+	35, // 29: profile.v1.FieldValue.value:type_name -> google.protobuf.Value
 	3,  // 30: profile.v1.FieldValue.source:type_name -> profile.v1.ValueSource
 	26, // 31: profile.v1.GetProfileResponse.values:type_name -> profile.v1.FieldValue
 	24, // 32: profile.v1.GetProfileResponse.subscriptions:type_name -> profile.v1.Subscription
 	18, // 33: profile.v1.ListFieldsResponse.fields:type_name -> profile.v1.FieldSpec
 	19, // 34: profile.v1.ListFieldsResponse.topics:type_name -> profile.v1.TopicSpec
-	4,  // 35: profile.v1.ProfileService.GetMissingFields:input_type -> profile.v1.GetMissingFieldsRequest
-	20, // 36: profile.v1.ProfileService.SubmitFields:input_type -> profile.v1.SubmitFieldsRequest
-	22, // 37: profile.v1.ProfileService.MarkSubscribed:input_type -> profile.v1.MarkSubscribedRequest
-	25, // 38: profile.v1.ProfileService.GetProfile:input_type -> profile.v1.GetProfileRequest
-	28, // 39: profile.v1.ProfileService.ListFields:input_type -> profile.v1.ListFieldsRequest
-	5,  // 40: profile.v1.ProfileService.GetMissingFields:output_type -> profile.v1.GetMissingFieldsResponse
-	21, // 41: profile.v1.ProfileService.SubmitFields:output_type -> profile.v1.SubmitFieldsResponse
-	23, // 42: profile.v1.ProfileService.MarkSubscribed:output_type -> profile.v1.MarkSubscribedResponse
-	27, // 43: profile.v1.ProfileService.GetProfile:output_type -> profile.v1.GetProfileResponse
-	29, // 44: profile.v1.ProfileService.ListFields:output_type -> profile.v1.ListFieldsResponse
-	40, // [40:45] is the sub-list for method output_type
-	35, // [35:40] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	31, // 35: profile.v1.GetLoginPromptRequest.profile:type_name -> profile.v1.LoginProfile
+	34, // 36: profile.v1.LoginProfile.attributes:type_name -> google.protobuf.Struct
+	34, // 37: profile.v1.LoginProfile.user_metadata:type_name -> google.protobuf.Struct
+	34, // 38: profile.v1.LoginProfile.app_metadata:type_name -> google.protobuf.Struct
+	6,  // 39: profile.v1.GetLoginPromptResponse.prompt:type_name -> profile.v1.Prompt
+	34, // 40: profile.v1.GetLoginPromptResponse.session_token_claims:type_name -> google.protobuf.Struct
+	4,  // 41: profile.v1.ProfileService.GetMissingFields:input_type -> profile.v1.GetMissingFieldsRequest
+	20, // 42: profile.v1.ProfileService.SubmitFields:input_type -> profile.v1.SubmitFieldsRequest
+	22, // 43: profile.v1.ProfileService.MarkSubscribed:input_type -> profile.v1.MarkSubscribedRequest
+	25, // 44: profile.v1.ProfileService.GetProfile:input_type -> profile.v1.GetProfileRequest
+	28, // 45: profile.v1.ProfileService.ListFields:input_type -> profile.v1.ListFieldsRequest
+	30, // 46: profile.v1.ProfileService.GetLoginPrompt:input_type -> profile.v1.GetLoginPromptRequest
+	5,  // 47: profile.v1.ProfileService.GetMissingFields:output_type -> profile.v1.GetMissingFieldsResponse
+	21, // 48: profile.v1.ProfileService.SubmitFields:output_type -> profile.v1.SubmitFieldsResponse
+	23, // 49: profile.v1.ProfileService.MarkSubscribed:output_type -> profile.v1.MarkSubscribedResponse
+	27, // 50: profile.v1.ProfileService.GetProfile:output_type -> profile.v1.GetProfileResponse
+	29, // 51: profile.v1.ProfileService.ListFields:output_type -> profile.v1.ListFieldsResponse
+	32, // 52: profile.v1.ProfileService.GetLoginPrompt:output_type -> profile.v1.GetLoginPromptResponse
+	47, // [47:53] is the sub-list for method output_type
+	41, // [41:47] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_profile_v1_profile_proto_init() }
@@ -2566,13 +2822,14 @@ func file_profile_v1_profile_proto_init() {
 		(*TopicExplanation_Declined)(nil),
 	}
 	file_profile_v1_profile_proto_msgTypes[14].OneofWrappers = []any{}
+	file_profile_v1_profile_proto_msgTypes[27].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_profile_v1_profile_proto_rawDesc), len(file_profile_v1_profile_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   26,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	ProfileService_MarkSubscribed_FullMethodName   = "/profile.v1.ProfileService/MarkSubscribed"
 	ProfileService_GetProfile_FullMethodName       = "/profile.v1.ProfileService/GetProfile"
 	ProfileService_ListFields_FullMethodName       = "/profile.v1.ProfileService/ListFields"
+	ProfileService_GetLoginPrompt_FullMethodName   = "/profile.v1.ProfileService/GetLoginPrompt"
 )
 
 // ProfileServiceClient is the client API for ProfileService service.
@@ -78,6 +79,19 @@ type ProfileServiceClient interface {
 	//
 	// Returns only authentication errors; it never fails otherwise.
 	ListFields(ctx context.Context, in *ListFieldsRequest, opts ...grpc.CallOption) (*ListFieldsResponse, error)
+	// GetLoginPrompt tells the Auth0 post-login Action whether to send a user to the hosted
+	// profile step during this login, and what to sign into the redirect's session_token. The
+	// prompt is computed from the profile in the request (the Action sends event.user), never
+	// read from the store: asking at login costs no Management API call. It changes nothing.
+	// Only services may call it (a client-credentials token with read:profiles, or any caller on
+	// a loopback server without caller authentication).
+	//
+	// Returns INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for an empty or
+	// malformed user id, context, locale or max_fields, a missing profile, or a profile whose part
+	// that the catalog reads is too large to carry in a token; PERMISSION_DENIED for an end
+	// user's token or a service token without read:profiles; FAILED_PRECONDITION when the hosted
+	// step is off on this server (PROFILE_LOGIN_STEP).
+	GetLoginPrompt(ctx context.Context, in *GetLoginPromptRequest, opts ...grpc.CallOption) (*GetLoginPromptResponse, error)
 }
 
 type profileServiceClient struct {
@@ -138,6 +152,16 @@ func (c *profileServiceClient) ListFields(ctx context.Context, in *ListFieldsReq
 	return out, nil
 }
 
+func (c *profileServiceClient) GetLoginPrompt(ctx context.Context, in *GetLoginPromptRequest, opts ...grpc.CallOption) (*GetLoginPromptResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLoginPromptResponse)
+	err := c.cc.Invoke(ctx, ProfileService_GetLoginPrompt_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProfileServiceServer is the server API for ProfileService service.
 // All implementations must embed UnimplementedProfileServiceServer
 // for forward compatibility.
@@ -190,6 +214,19 @@ type ProfileServiceServer interface {
 	//
 	// Returns only authentication errors; it never fails otherwise.
 	ListFields(context.Context, *ListFieldsRequest) (*ListFieldsResponse, error)
+	// GetLoginPrompt tells the Auth0 post-login Action whether to send a user to the hosted
+	// profile step during this login, and what to sign into the redirect's session_token. The
+	// prompt is computed from the profile in the request (the Action sends event.user), never
+	// read from the store: asking at login costs no Management API call. It changes nothing.
+	// Only services may call it (a client-credentials token with read:profiles, or any caller on
+	// a loopback server without caller authentication).
+	//
+	// Returns INVALID_ARGUMENT (with google.rpc.BadRequest field violations) for an empty or
+	// malformed user id, context, locale or max_fields, a missing profile, or a profile whose part
+	// that the catalog reads is too large to carry in a token; PERMISSION_DENIED for an end
+	// user's token or a service token without read:profiles; FAILED_PRECONDITION when the hosted
+	// step is off on this server (PROFILE_LOGIN_STEP).
+	GetLoginPrompt(context.Context, *GetLoginPromptRequest) (*GetLoginPromptResponse, error)
 	mustEmbedUnimplementedProfileServiceServer()
 }
 
@@ -214,6 +251,9 @@ func (UnimplementedProfileServiceServer) GetProfile(context.Context, *GetProfile
 }
 func (UnimplementedProfileServiceServer) ListFields(context.Context, *ListFieldsRequest) (*ListFieldsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListFields not implemented")
+}
+func (UnimplementedProfileServiceServer) GetLoginPrompt(context.Context, *GetLoginPromptRequest) (*GetLoginPromptResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLoginPrompt not implemented")
 }
 func (UnimplementedProfileServiceServer) mustEmbedUnimplementedProfileServiceServer() {}
 func (UnimplementedProfileServiceServer) testEmbeddedByValue()                        {}
@@ -326,6 +366,24 @@ func _ProfileService_ListFields_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProfileService_GetLoginPrompt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLoginPromptRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProfileServiceServer).GetLoginPrompt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProfileService_GetLoginPrompt_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProfileServiceServer).GetLoginPrompt(ctx, req.(*GetLoginPromptRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProfileService_ServiceDesc is the grpc.ServiceDesc for ProfileService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -352,6 +410,10 @@ var ProfileService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListFields",
 			Handler:    _ProfileService_ListFields_Handler,
+		},
+		{
+			MethodName: "GetLoginPrompt",
+			Handler:    _ProfileService_GetLoginPrompt_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

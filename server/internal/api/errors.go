@@ -42,6 +42,8 @@ func (s *Service) status(ctx context.Context, err error) error {
 		return badRequest(&engine.ValidationError{Violations: []engine.Violation{{Field: "user_id", Description: err.Error()}}})
 	case errors.Is(err, auth.ErrPermissionDenied):
 		return status.Error(codes.PermissionDenied, "permission denied")
+	case errors.Is(err, errLoginStepOff):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return status.Error(codes.Unauthenticated, "missing or invalid access token")
 	case errors.As(err, &serr):

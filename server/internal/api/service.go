@@ -29,16 +29,22 @@ type Service struct {
 	// authRequired: caller auth is on, so a call without a principal is refused rather than
 	// trusted (a route that skipped the auth interceptor fails closed).
 	authRequired bool
+	// loginStep: the server hosts the login step, so GetLoginPrompt answers.
+	loginStep bool
 }
 
 // New returns the service. The logger receives internal causes of failures; callers only ever
 // see the mapped status. With authRequired, every call must carry the principal the auth
 // interceptor puts in its context; without, callers are trusted services (loopback only).
-func New(e *engine.Engine, s store.Store, logger *slog.Logger, authRequired bool) *Service {
+func New(e *engine.Engine, s store.Store, logger *slog.Logger, authRequired bool, opts ...Option) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{engine: e, store: s, logger: logger, specs: newSpecCache(e.Catalog()), authRequired: authRequired}
+	svc := &Service{engine: e, store: s, logger: logger, specs: newSpecCache(e.Catalog()), authRequired: authRequired}
+	for _, o := range opts {
+		o(svc)
+	}
+	return svc
 }
 
 // GetMissingFields returns the next prompt for a user.

@@ -98,7 +98,11 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 	s.metrics = telemetry.NewMetrics()
 	s.registerStoreMetrics()
 	s.health = health.NewServer()
-	s.svc = api.New(s.engine, s.store, logger, cfg.AuthEnabled())
+	var apiOpts []api.Option
+	if cfg.LoginStep {
+		apiOpts = append(apiOpts, api.WithLoginStep())
+	}
+	s.svc = api.New(s.engine, s.store, logger, cfg.AuthEnabled(), apiOpts...)
 	s.chain = s.interceptors()
 	s.grpc = s.newGRPCServer(s.svc)
 	s.metrics.InitializeMetrics(s.grpc)

@@ -174,6 +174,10 @@ func (c *grpcClient) ListFields(ctx context.Context, in *profilev1.ListFieldsReq
 	return c.ProfileServiceClient.ListFields(c.ctx(ctx), in, opts...)
 }
 
+func (c *grpcClient) GetLoginPrompt(ctx context.Context, in *profilev1.GetLoginPromptRequest, opts ...grpc.CallOption) (*profilev1.GetLoginPromptResponse, error) {
+	return c.ProfileServiceClient.GetLoginPrompt(c.ctx(ctx), in, opts...)
+}
+
 // restClient calls the REST facade as a browser would, and turns error bodies back into gRPC
 // statuses, checking that the HTTP status matches the code.
 type restClient struct {
@@ -288,6 +292,13 @@ func (c *restClient) ListFields(ctx context.Context, in *profilev1.ListFieldsReq
 		path += "?locale=" + url.QueryEscape(in.GetLocale())
 	}
 	return out, c.do(ctx, http.MethodGet, path, nil, out)
+}
+
+func (c *restClient) GetLoginPrompt(ctx context.Context, in *profilev1.GetLoginPromptRequest, _ ...grpc.CallOption) (*profilev1.GetLoginPromptResponse, error) {
+	body := proto.Clone(in).(*profilev1.GetLoginPromptRequest)
+	body.UserId = ""
+	out := &profilev1.GetLoginPromptResponse{}
+	return out, c.do(ctx, http.MethodPost, userPath(in.GetUserId())+"/login-prompt", body, out)
 }
 
 func httpGet(u string) (int, error) {

@@ -89,3 +89,8 @@ func (g *gatewayServer) GetProfile(ctx context.Context, in *profilev1.GetProfile
 func (g *gatewayServer) ListFields(ctx context.Context, in *profilev1.ListFieldsRequest) (*profilev1.ListFieldsResponse, error) {
 	return invoke(ctx, g, profilev1.ProfileService_ListFields_FullMethodName, in, g.srv.ListFields)
 }
+
+func (g *gatewayServer) GetLoginPrompt(ctx context.Context, in *profilev1.GetLoginPromptRequest) (*profilev1.GetLoginPromptResponse, error) {
+	in.UserId = unslash(in.UserId)
+	return invoke(ctx, g, profilev1.ProfileService_GetLoginPrompt_FullMethodName, in, g.srv.GetLoginPrompt)
+}

@@ -16,6 +16,10 @@ const (
 	Write
 	// WriteApp writes app_metadata fields, which only services may do.
 	WriteApp
+	// ReadSupplied computes a user's prompt from a profile the caller supplies, as the Auth0
+	// post-login Action does: only services may, with read:profiles, since the answer is meant
+	// to be signed into the login step's token by the Action.
+	ReadSupplied
 )
 
 // Scopes a service token needs.
@@ -40,7 +44,8 @@ var (
 // id to act on ("me" resolved). It is the one authorisation check for every RPC.
 //
 // End users act only on themselves (their sub, or "me") and never get WriteApp. Services act on
-// any named user with read:profiles (Read) or write:profiles (Write, WriteApp). A nil p means
+// any named user with read:profiles (Read, ReadSupplied) or write:profiles (Write, WriteApp); end
+// users never get ReadSupplied. A nil p means
 // authentication is off (trusted loopback mode): it acts as a trusted service on named users.
 func Authorize(p *Principal, targetUserID string, access Access) (string, error) {
 	switch {
@@ -66,7 +71,7 @@ func authorizeService(p *Principal, target string, access Access) (string, error
 		return "", ErrMeForService
 	}
 	need := ScopeWrite
-	if access == Read {
+	if access == Read || access == ReadSupplied {
 		need = ScopeRead
 	}
 	if !p.Has(need) {

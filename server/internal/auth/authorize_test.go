@@ -43,6 +43,12 @@ func TestAuthorize(t *testing.T) {
 		{"service asks for me", reader, "me", auth.Read, "", auth.ErrMeForService, codes.InvalidArgument},
 		{"no auth acts on a named user", nil, "auth0|bob", auth.WriteApp, "auth0|bob", nil, codes.OK},
 		{"no auth asks for me", nil, "me", auth.Read, "", auth.ErrMeWithoutAuth, codes.InvalidArgument},
+		{"user computes own prompt from a supplied profile", alice, "auth0|alice", auth.ReadSupplied, "", auth.ErrPermissionDenied, codes.PermissionDenied},
+		{"user computes own prompt through me", alice, "me", auth.ReadSupplied, "", auth.ErrPermissionDenied, codes.PermissionDenied},
+		{"user computes another user's prompt", alice, "auth0|bob", auth.ReadSupplied, "", auth.ErrPermissionDenied, codes.PermissionDenied},
+		{"service with read scope computes a prompt", reader, "auth0|bob", auth.ReadSupplied, "auth0|bob", nil, codes.OK},
+		{"service with only write scope computes a prompt", writer, "auth0|bob", auth.ReadSupplied, "", auth.ErrPermissionDenied, codes.PermissionDenied},
+		{"no auth computes a prompt", nil, "auth0|bob", auth.ReadSupplied, "auth0|bob", nil, codes.OK},
 		{"user id that looks like a path", alice, "samlp|conn|a@b.c/x", auth.Read, "", auth.ErrPermissionDenied, codes.PermissionDenied},
 	}
 	for _, tt := range tests {

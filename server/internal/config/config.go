@@ -53,7 +53,30 @@ type Config struct {
 
 	// DebugAddr serves Go's pprof profiles when set (PROFILE_DEBUG_ADDR); loopback only.
 	DebugAddr string
+
+	// LoginStep serves the hosted login step at /login/profile and lets GetLoginPrompt answer
+	// (PROFILE_LOGIN_STEP).
+	LoginStep bool
+	// LoginSecret signs and checks the step's HS256 session tokens; the Auth0 Action holds the
+	// same value (PROFILE_LOGIN_SECRET). Never logged.
+	LoginSecret string
+	// LoginDomain is the domain users log in on, the iss of the Action's tokens and the host of
+	// the /continue endpoint (PROFILE_LOGIN_DOMAIN); AUTH0_DOMAIN when empty.
+	LoginDomain string
+	// LoginTokenTTL is the lifetime of the token the step sends back to /continue
+	// (PROFILE_LOGIN_TOKEN_TTL).
+	LoginTokenTTL time.Duration
 }
+
+// Limits of the login step's settings.
+const (
+	// MinLoginSecretBytes is the shortest shared secret accepted: 256 bits, HS256's key size.
+	MinLoginSecretBytes = 32
+	// MaxLoginSecretBytes is the longest, the size of an Auth0 Action secret.
+	MaxLoginSecretBytes = 4096
+	minLoginTokenTTL    = 10 * time.Second
+	maxLoginTokenTTL    = 15 * time.Minute
+)
 
 // variable binds a flag to its environment variable.
 type variable struct {
@@ -132,6 +155,24 @@ func (c *Config) variables() []variable {
 		{"auth0-read-burst", "AUTH0_READ_BURST", "Management API read burst allowed to this process", "40", positiveInt(&c.Auth0ReadBurst)},
 		{"auth0-writes-per-second", "AUTH0_WRITES_PER_SECOND", "Management API writes (PATCH) per second allowed to this process (self-service plan: 200/min)", "3.33", positiveFloat(&c.Auth0WritesPerSecond)},
 		{"auth0-write-burst", "AUTH0_WRITE_BURST", "Management API write burst allowed to this process", "20", positiveInt(&c.Auth0WriteBurst)},
+		{"login-step", "PROFILE_LOGIN_STEP", "serve the hosted login step at /login/profile for the Auth0 post-login Action: true or false", "false", func(s string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(s))
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", s)
+			}
+			c.LoginStep = b
+			return nil
+		}},
+		{"login-secret", "PROFILE_LOGIN_SECRET", "secret shared with the Auth0 Action that signs the login step's tokens, at least 32 bytes (prefer the environment variable)", "", str(&c.LoginSecret)},
+		{"login-domain", "PROFILE_LOGIN_DOMAIN", "domain users log in on (a custom domain, if any): the issuer of the Action's tokens and the host of /continue (default AUTH0_DOMAIN)", "", str(&c.LoginDomain)},
+		{"login-token-ttl", "PROFILE_LOGIN_TOKEN_TTL", "lifetime of the token the login step sends back to Auth0's /continue (10s to 15m)", "2m", func(s string) error {
+			d, err := time.ParseDuration(strings.TrimSpace(s))
+			if err != nil || d < minLoginTokenTTL || d > maxLoginTokenTTL {
+				return fmt.Errorf("%q is not a duration between 10s and 15m", s)
+			}
+			c.LoginTokenTTL = d
+			return nil
+		}},
 		{"debug-addr", "PROFILE_DEBUG_ADDR", "loopback address serving Go's pprof profiles at /debug/pprof/ (off when empty)", "", str(&c.DebugAddr)},
 		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
 		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", func(s string) error {
@@ -189,9 +230,44 @@ func (c Config) Issuer() string {
 	return "https://" + c.Auth0Domain + "/"
 }
 
+// LoginTenant returns the base URL of the domain users log in on: PROFILE_LOGIN_DOMAIN, else
+// AUTH0_DOMAIN. Its host is the issuer of the Action's tokens; /continue is under it.
+func (c Config) LoginTenant() (*url.URL, error) {
+	d := c.LoginDomain
+	if d == "" {
+		d = c.Auth0Domain
+	}
+	return netaddr.TenantURL(d)
+}
+
+// validateLogin checks the login step's settings.
+func (c Config) validateLogin() []error {
+	if !c.LoginStep {
+		if c.LoginSecret != "" || c.LoginDomain != "" {
+			return []error{errors.New("PROFILE_LOGIN_STEP: PROFILE_LOGIN_SECRET or PROFILE_LOGIN_DOMAIN is set but the login step is off; set PROFILE_LOGIN_STEP=true")}
+		}
+		return nil
+	}
+	var errs []error
+	switch n := len(c.LoginSecret); {
+	case n < MinLoginSecretBytes:
+		errs = append(errs, fmt.Errorf("PROFILE_LOGIN_SECRET: must be at least %d bytes, it has %d (generate one with: openssl rand -base64 32)", MinLoginSecretBytes, n))
+	case n > MaxLoginSecretBytes:
+		errs = append(errs, fmt.Errorf("PROFILE_LOGIN_SECRET: must be at most %d bytes (an Auth0 Action secret's limit), it has %d", MaxLoginSecretBytes, n))
+	}
+	if c.LoginDomain == "" && c.Auth0Domain == "" {
+		errs = append(errs, errors.New("PROFILE_LOGIN_DOMAIN: required with PROFILE_LOGIN_STEP=true (or set AUTH0_DOMAIN)"))
+	} else if c.LoginDomain != "" {
+		if _, err := netaddr.TenantURL(c.LoginDomain); err != nil {
+			errs = append(errs, fmt.Errorf("PROFILE_LOGIN_DOMAIN: %w", err))
+		}
+	}
+	return errs
+}
+
 // Validate checks the configuration as a whole; every error names the variable at fault.
 func (c Config) Validate() error {
-	var errs []error
+	errs := c.validateLogin()
 	for _, a := range []struct{ env, addr string }{{"PROFILE_GRPC_ADDR", c.GRPCAddr}, {"PROFILE_HTTP_ADDR", c.HTTPAddr}} {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %q is not host:port", a.env, a.addr))

@@ -55,6 +55,13 @@ func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
 		{"profiles on a name, even localhost", map[string]string{"PROFILE_DEBUG_ADDR": "localhost:6060"}, nil, "PROFILE_DEBUG_ADDR"},
 		{"profiles on a name that looks loopback", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1.nip.io:6060"}, nil, "PROFILE_DEBUG_ADDR"},
 		{"profiles without a port", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1"}, nil, "PROFILE_DEBUG_ADDR"},
+		{"login step without a secret", map[string]string{"PROFILE_LOGIN_STEP": "true", "AUTH0_DOMAIN": "acme.eu.auth0.com"}, nil, "PROFILE_LOGIN_SECRET: must be at least 32 bytes, it has 0"},
+		{"login step with a short secret", map[string]string{"PROFILE_LOGIN_STEP": "true", "AUTH0_DOMAIN": "acme.eu.auth0.com", "PROFILE_LOGIN_SECRET": strings.Repeat("k", 31)}, nil, "PROFILE_LOGIN_SECRET: must be at least 32 bytes, it has 31"},
+		{"login step without a domain", map[string]string{"PROFILE_LOGIN_STEP": "true", "PROFILE_LOGIN_SECRET": loginSecret}, nil, "PROFILE_LOGIN_DOMAIN: required"},
+		{"login domain with a path", map[string]string{"PROFILE_LOGIN_STEP": "true", "PROFILE_LOGIN_SECRET": loginSecret, "PROFILE_LOGIN_DOMAIN": "login.acme.com/x"}, nil, "PROFILE_LOGIN_DOMAIN"},
+		{"login secret with the step off", map[string]string{"PROFILE_LOGIN_SECRET": loginSecret}, nil, "PROFILE_LOGIN_STEP"},
+		{"login step not a boolean", map[string]string{"PROFILE_LOGIN_STEP": "yes please"}, nil, "PROFILE_LOGIN_STEP"},
+		{"login token lifetime too long", nil, []string{"--login-token-ttl", "1h"}, "PROFILE_LOGIN_TOKEN_TTL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +87,8 @@ func TestAcceptedConfigurations(t *testing.T) {
 		{"profiles on loopback", map[string]string{"PROFILE_DEBUG_ADDR": "127.0.0.1:6060"}, nil},
 		{"profiles on IPv6 loopback", map[string]string{"PROFILE_DEBUG_ADDR": "[::1]:6060"}, nil},
 		{"profiles on IPv4-mapped loopback", map[string]string{"PROFILE_DEBUG_ADDR": "[::ffff:127.0.0.1]:6060"}, nil},
+		{"login step on the tenant domain", map[string]string{"PROFILE_LOGIN_STEP": "true", "PROFILE_LOGIN_SECRET": loginSecret, "AUTH0_DOMAIN": "acme.eu.auth0.com"}, nil},
+		{"login step on a custom domain", map[string]string{"PROFILE_LOGIN_STEP": "1", "PROFILE_LOGIN_SECRET": loginSecret, "PROFILE_LOGIN_DOMAIN": "login.acme.com"}, []string{"--login-token-ttl", "30s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +96,28 @@ func TestAcceptedConfigurations(t *testing.T) {
 				t.Errorf("Parse: %v", err)
 			}
 		})
+	}
+}
+
+const loginSecret = "0123456789abcdef0123456789abcdef"
+
+func TestLoginTenantDefaultsToTheDomain(t *testing.T) {
+	for _, tt := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{Auth0Domain: "acme.eu.auth0.com"}, "https://acme.eu.auth0.com"},
+		{Config{Auth0Domain: "acme.eu.auth0.com", LoginDomain: "login.acme.com"}, "https://login.acme.com"},
+		{Config{LoginDomain: "http://127.0.0.1:4000"}, "http://127.0.0.1:4000"},
+	} {
+		u, err := tt.c.LoginTenant()
+		if err != nil || u.String() != tt.want {
+			t.Errorf("LoginTenant(%+v) = %v, %v; want %s", tt.c, u, err, tt.want)
+		}
+	}
+	c, err := Parse(nil, env(map[string]string{"PROFILE_LOGIN_STEP": "true", "PROFILE_LOGIN_SECRET": loginSecret, "AUTH0_DOMAIN": "acme.eu.auth0.com"}), io.Discard)
+	if err != nil || !c.LoginStep || c.LoginTokenTTL.String() != "2m0s" {
+		t.Errorf("login step defaults = %v, %v, %v; want on with a 2m token lifetime", c.LoginStep, c.LoginTokenTTL, err)
 	}
 }
 
@@ -109,14 +140,14 @@ func TestIssuerDefaultsToTheDomain(t *testing.T) {
 // environment is never printed.
 func TestHelpNeverShowsTheEnvironment(t *testing.T) {
 	var out strings.Builder
-	_, err := Parse([]string{"-h"}, env(map[string]string{"AUTH0_CLIENT_SECRET": "s3cr3t-value", "PROFILE_GRPC_ADDR": "127.0.0.1:7777"}), &out)
+	_, err := Parse([]string{"-h"}, env(map[string]string{"AUTH0_CLIENT_SECRET": "s3cr3t-value", "PROFILE_LOGIN_SECRET": "s3cr3t-login-value-of-32-bytes-at-least", "PROFILE_GRPC_ADDR": "127.0.0.1:7777"}), &out)
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("Parse(-h) error = %v, want flag.ErrHelp", err)
 	}
-	if strings.Contains(out.String(), "s3cr3t-value") || strings.Contains(out.String(), "7777") {
+	if strings.Contains(out.String(), "s3cr3t") || strings.Contains(out.String(), "7777") {
 		t.Errorf("help shows values from the environment:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "AUTH0_CLIENT_SECRET") {
+	if !strings.Contains(out.String(), "AUTH0_CLIENT_SECRET") || !strings.Contains(out.String(), "PROFILE_LOGIN_SECRET") {
 		t.Errorf("help does not name the variables:\n%s", out.String())
 	}
 }

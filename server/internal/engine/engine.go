@@ -89,12 +89,12 @@ func isKnown(p *store.Profile, f *Field) bool {
 	return ok
 }
 
-// loginsCountAttribute is the root attribute holding how many times the user logged in.
-const loginsCountAttribute = "logins_count"
+// LoginsCountAttribute is the root attribute holding how many times the user logged in.
+const LoginsCountAttribute = "logins_count"
 
 // loginsCount reads the logins_count root attribute; absent or unreadable counts as 0.
 func loginsCount(p *store.Profile) int {
-	switch n := attributes(p)[loginsCountAttribute].(type) {
+	switch n := attributes(p)[LoginsCountAttribute].(type) {
 	case float64:
 		return int(n)
 	case int:

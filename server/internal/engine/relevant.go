@@ -36,6 +36,6 @@ func (e *Engine) Relevant(p *store.Profile) *store.Profile {
 	}
 	pick(&out.UserMetadata, p.UserMetadata, subscribedKey)
 	pick(&out.AppMetadata, p.AppMetadata, declinesKey)
-	pick(&out.Attributes, p.Attributes, loginsCountAttribute)
+	pick(&out.Attributes, p.Attributes, LoginsCountAttribute)
 	return out
 }
