@@ -21,6 +21,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/auth"
 	"github.com/acme/progressive-profiling/server/internal/config"
 	"github.com/acme/progressive-profiling/server/internal/engine"
+	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
@@ -44,6 +45,8 @@ type Server struct {
 	// svc is the service and chain the interceptors every call goes through.
 	svc   profilev1.ProfileServiceServer
 	chain grpc.UnaryServerInterceptor
+	// step is the hosted login step, nil when PROFILE_LOGIN_STEP is off.
+	step *loginstep.Handler
 
 	cancel    context.CancelFunc
 	closeOnce sync.Once
@@ -55,6 +58,8 @@ type Options struct {
 	Store store.Store
 	// Now replaces the clock.
 	Now func() time.Time
+	// Once replaces the login step's one-time token record (in-process by default).
+	Once loginstep.Once
 }
 
 // New builds the service from the configuration: it loads the catalog, opens the store and
@@ -100,6 +105,10 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 	s.health = health.NewServer()
 	var apiOpts []api.Option
 	if cfg.LoginStep {
+		if err := s.newLoginStep(opts); err != nil {
+			s.Close()
+			return nil, err
+		}
 		apiOpts = append(apiOpts, api.WithLoginStep())
 	}
 	s.svc = api.New(s.engine, s.store, logger, cfg.AuthEnabled(), apiOpts...)
@@ -107,6 +116,27 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 	s.grpc = s.newGRPCServer(s.svc)
 	s.metrics.InitializeMetrics(s.grpc)
 	return s, nil
+}
+
+// newLoginStep builds the hosted login step from the configuration.
+func (s *Server) newLoginStep(opts Options) error {
+	tenant, err := s.cfg.LoginTenant()
+	if err != nil {
+		return fmt.Errorf("PROFILE_LOGIN_DOMAIN: %w", err)
+	}
+	step, err := loginstep.New(loginstep.Config{
+		Secret: []byte(s.cfg.LoginSecret), Tenant: tenant, TokenTTL: s.cfg.LoginTokenTTL,
+		Engine: s.engine, Once: opts.Once, Logger: s.logger, Now: opts.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("PROFILE_LOGIN_STEP: %w", err)
+	}
+	s.step = step
+	if s.cfg.Store != config.StoreAuth0 {
+		s.logger.Warn("the login step is on with the embedded store: answers given at login go to Auth0 through the Action, and this store does not see them")
+	}
+	s.logger.Info("serving the login step", "path", loginstep.Path, "login_domain", tenant.Host)
+	return nil
 }
 
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, error) {

@@ -21,6 +21,7 @@ import (
 	"github.com/acme/progressive-profiling/gen/openapi"
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/auth"
+	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
@@ -66,6 +67,9 @@ func (s *Server) httpHandler(gateway http.Handler) http.Handler {
 		writePlain(w, http.StatusOK, "ready")
 	})
 	mux.HandleFunc("GET /{$}", s.serveIndex)
+	if s.step != nil {
+		mux.Handle(loginstep.Path, s.step)
+	}
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

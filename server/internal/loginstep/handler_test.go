@@ -1,0 +1,430 @@
+package loginstep
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/html"
+
+	"github.com/acme/progressive-profiling/server/internal/loginclaims"
+	"github.com/acme/progressive-profiling/server/internal/store"
+)
+
+// TestFormAsksThePromptInTheUserLocale: the form holds the prompt's fields (not those already
+// known, nor app_metadata ones), each with the input of its type, labelled, in French, plus the
+// topics offered at login; the page has strict security headers and no script.
+func TestFormAsksThePromptInTheUserLocale(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), "fr-CA"), nil)
+	r := s.get(s.client, tok, testState)
+	if r.code != http.StatusOK {
+		t.Fatalf("GET: %d\n%s", r.code, r.body)
+	}
+	want := map[string]string{
+		"field-0": "text", // last_name (first_name is known from given_name)
+		"field-1": "date", "field-2": "number", "field-3-0": "radio", "field-4": "select",
+		"field-5-0": "checkbox", "field-6": "tel", "topic-0": "checkbox",
+	}
+	for id, typ := range want {
+		n := r.byID(id)
+		if n == nil {
+			t.Errorf("no element %s", id)
+			continue
+		}
+		if got := attr(n, "type"); n.Data != "select" && got != typ {
+			t.Errorf("%s: type %q, want %q", id, got, typ)
+		}
+	}
+	labels := map[string]string{}
+	for _, l := range r.elements(func(n *html.Node) bool { return n.Data == "label" }) {
+		labels[attr(l, "for")] = r.text(l)
+	}
+	if labels["field-0"] != "Nom" || labels["topic-0"] != "Résumé hebdomadaire" || labels["field-4"] != "Role (facultatif)" {
+		t.Errorf("labels = %v, want French labels tied to their inputs", labels)
+	}
+	if n := r.byID("field-4"); attr(n, "aria-describedby") != "field-4-help" || r.text(r.byID("field-4-help")) != "What you do" {
+		t.Errorf("help of the select is not tied to it: %v", n.Attr)
+	}
+	if n := r.byID("field-0"); !hasAttr(n, "required") || attr(n, "maxlength") != "20" || attr(n, "autocomplete") != "family-name" {
+		t.Errorf("last_name input attributes = %v, want required, maxlength 20, autocomplete family-name", n.Attr)
+	}
+	if r.body == "" || strings.Contains(r.body, "plan") || strings.Contains(r.body, "Offers") {
+		t.Errorf("the form shows an app_metadata field or a topic not offered at login")
+	}
+	if got := r.elements(func(n *html.Node) bool { return n.Data == "html" }); attr(got[0], "lang") != "fr" {
+		t.Errorf("html lang = %q, want fr", attr(got[0], "lang"))
+	}
+	if h1 := r.elements(func(n *html.Node) bool { return n.Data == "h1" }); r.text(h1[0]) != "Parlez-nous de vous" {
+		t.Errorf("title = %q, want the catalog's French title", r.text(h1[0]))
+	}
+	if len(r.elements(func(n *html.Node) bool { return n.Data == "script" })) != 0 {
+		t.Error("the form page has a script; it must work without JavaScript")
+	}
+	checkSecurityHeaders(t, r, false)
+	if !strings.Contains(r.body, "--accent: #0b5fff") || attr(r.elements(func(n *html.Node) bool { return n.Data == "img" })[0], "src") != "https://cdn.example.com/logo.svg" {
+		t.Error("the catalog's colour and logo are not on the page")
+	}
+	action, form := r.form()
+	if action != Path || form.Get("session_token") != tok || form.Get("state") != testState || form.Get("binding") == "" {
+		t.Errorf("form posts to %q with %v; want %s with the token, the state and the binding", action, form, Path)
+	}
+}
+
+func checkSecurityHeaders(t *testing.T, r response, script bool) {
+	t.Helper()
+	csp := r.header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "form-action 'self' https://" + tenantHost, "base-uri 'none'", "img-src https://cdn.example.com"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("CSP allows inline code: %q", csp)
+	}
+	if hasScript := !strings.Contains(csp, "script-src 'none'"); hasScript != script {
+		t.Errorf("CSP %q: scripts allowed %v, want %v", csp, hasScript, script)
+	}
+	for k, want := range map[string]string{"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "X-Frame-Options": "DENY"} {
+		if got := r.header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+}
+
+// TestValidationErrorsShowNextToTheirFields: the engine's errors appear by their fields, linked
+// with aria-describedby and from a summary, focus goes to the first, entered values are kept,
+// and the token still works for the corrected form.
+func TestValidationErrorsShowNextToTheirFields(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), "en"), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("f:last_name", "")                // required
+	form.Set("f:age", "forty")                 // not a number
+	form.Set("f:birthday", "2026-02-30")       // not a real date
+	form.Set("f:phone", "+33 1 23 45 67 89")   // fine
+	form.Set("f:role", "<b>root</b>")          // not an option
+	form.Set(topicPrefix+"weekly-digest", "y") // ticked
+	form.Set("action", actionSave)
+	r := s.post(s.client, form)
+	if r.code != http.StatusUnprocessableEntity {
+		t.Fatalf("POST invalid: %d, want 422\n%s", r.code, r.body)
+	}
+	for id, want := range map[string]string{
+		"field-0-error": "Last name: is required",
+		"field-1-error": "Birthday: is not a real date",
+		"field-2-error": "Age: must be an integer",
+		"field-4-error": `Role: "<b>root</b>" is not one of the options: "dev", "ops"`,
+	} {
+		n := r.byID(id)
+		if n == nil || !strings.HasPrefix(r.text(n), strings.SplitN(want, ":", 2)[0]) || !strings.Contains(r.text(n), strings.SplitN(want, ": ", 2)[1]) {
+			t.Errorf("%s = %q, want %q", id, textOrNil(r, n), want)
+		}
+		input := r.byID(strings.TrimSuffix(id, "-error"))
+		if !strings.Contains(attr(input, "aria-describedby"), id) || attr(input, "aria-invalid") != "true" {
+			t.Errorf("input of %s: %v, want aria-describedby naming the error and aria-invalid", id, input.Attr)
+		}
+	}
+	if !hasAttr(r.byID("field-0"), "autofocus") || len(r.elements(func(n *html.Node) bool { return hasAttr(n, "autofocus") })) != 1 {
+		t.Error("focus is not on the first field in error, alone")
+	}
+	links := r.elements(func(n *html.Node) bool { return n.Data == "a" })
+	if len(links) != 4 || attr(links[0], "href") != "#field-0" {
+		t.Errorf("error summary links = %d, first %q; want 4, the first to #field-0", len(links), attr(links[0], "href"))
+	}
+	if title := r.text(r.elements(func(n *html.Node) bool { return n.Data == "title" })[0]); !strings.HasPrefix(title, "Error:") {
+		t.Errorf("title %q does not say there is an error", title)
+	}
+	_, kept := r.form()
+	for _, k := range []string{"f:age", "f:birthday", "f:phone", topicPrefix + "weekly-digest"} {
+		if kept.Get(k) == "" || (k != topicPrefix+"weekly-digest" && kept.Get(k) != form.Get(k)) {
+			t.Errorf("value of %s not kept: %q, entered %q", k, kept.Get(k), form.Get(k))
+		}
+	}
+	if strings.Contains(r.body, "<b>root</b>") {
+		t.Error("a submitted value is echoed unescaped")
+	}
+	// Corrected, with the same token.
+	kept.Set("f:last_name", "Lovelace")
+	kept.Set("f:age", "36")
+	kept.Set("f:birthday", "1815-12-10")
+	kept.Set("f:role", "dev")
+	kept.Set("action", actionSave)
+	ok := s.post(s.client, kept)
+	if ok.code != http.StatusOK {
+		t.Fatalf("corrected POST: %d\n%s", ok.code, ok.body)
+	}
+	checkSecurityHeaders(t, ok, true)
+	claims, ops := returned(t, ok, t0)
+	if claims["sub"] != ada || claims["state"] != testState {
+		t.Errorf("return token sub %v, state %v; want %s, %s", claims["sub"], claims["state"], ada, testState)
+	}
+	exp, _ := claims["exp"].(float64)
+	if time.Unix(int64(exp), 0).Sub(t0) != DefaultTokenTTL {
+		t.Errorf("return token exp in %v, want %v", time.Unix(int64(exp), 0).Sub(t0), DefaultTokenTTL)
+	}
+	declinedAt := t0.Format(time.RFC3339)
+	want := []loginclaims.Op{
+		{Op: "set", In: "user_metadata", Path: []string{"age"}, Value: 36.0},
+		{Op: "set", In: "user_metadata", Path: []string{"birthday"}, Value: "1815-12-10"},
+		{Op: "set", In: "user_metadata", Path: []string{"last_name"}, Value: "Lovelace"},
+		{Op: "set", In: "user_metadata", Path: []string{"phone"}, Value: "+33123456789"},
+		{Op: "set", In: "user_metadata", Path: []string{"role"}, Value: "dev"},
+		{Op: "set", In: "user_metadata", Path: []string{"subscribed"}, Value: map[string]any{"weekly-digest": map[string]any{"since": declinedAt, "source": "login"}}},
+		// Optional fields left empty are declined, so that the next login does not ask again.
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines"}, Value: map[string]any{"fields": map[string]any{"langs": declinedAt, "newsletter_html": declinedAt}}},
+	}
+	if diff := cmp.Diff(want, ops); diff != "" {
+		t.Errorf("ops (-want +got):\n%s", diff)
+	}
+}
+
+func textOrNil(r response, n *html.Node) string {
+	if n == nil {
+		return "<missing>"
+	}
+	return r.text(n)
+}
+
+// TestNotNowDeclinesWhatWasShown: "Not now" records a decline of every field and topic shown
+// (with the time, kept in app_metadata) and nothing else, even with values typed in.
+func TestNotNowDeclinesWhatWasShown(t *testing.T) {
+	s := newStep(t, testCatalog)
+	p := adaProfile()
+	p.AppMetadata = map[string]any{"profiling_declines": map[string]any{"fields": map[string]any{"role": "2026-11-20T00:00:00Z"}}}
+	tok := actionToken(t, testSecret, ticketClaims(t, p, ""), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("f:last_name", "Lovelace")
+	form.Set("action", actionSkip)
+	r := s.post(s.client, form)
+	if r.code != http.StatusOK {
+		t.Fatalf("POST skip: %d\n%s", r.code, r.body)
+	}
+	_, ops := returned(t, r, t0)
+	now := t0.Format(time.RFC3339)
+	want := []loginclaims.Op{
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "age"}, Value: now},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "birthday"}, Value: now},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "langs"}, Value: now},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "last_name"}, Value: now},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "newsletter_html"}, Value: now},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "phone"}, Value: now},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "topics"}, Value: map[string]any{"weekly-digest": now}},
+	}
+	if diff := cmp.Diff(want, ops); diff != "" {
+		t.Errorf("ops (-want +got):\n%s", diff)
+	}
+}
+
+// TestEachTokenWorksOnce: after a completed step, the same token shows an error page on GET and
+// on a second POST, and no second return token is issued.
+func TestEachTokenWorksOnce(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("action", actionSkip)
+	if r := s.post(s.client, form); r.code != http.StatusOK {
+		t.Fatalf("first POST: %d", r.code)
+	}
+	again := s.post(s.client, form)
+	reload := s.get(s.client, tok, testState)
+	for name, r := range map[string]response{"second POST": again, "GET after use": reload} {
+		if r.code != http.StatusConflict || strings.Contains(r.body, "/continue") || !strings.Contains(r.body, "already completed") {
+			t.Errorf("%s: %d, want 409 with an error page and no way to /continue\n%s", name, r.code, r.body)
+		}
+	}
+}
+
+// TestFormIsBoundToTheBrowserAndToken: a POST without the browser's cookie (another site, or
+// another browser), with another token, or a forged binding is refused and issues nothing.
+func TestFormIsBoundToTheBrowserAndToken(t *testing.T) {
+	s := newStep(t, testCatalog)
+	adaTok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	_, adaForm := s.get(s.client, adaTok, testState).form()
+	adaForm.Set("action", actionSkip)
+	// Eve loads her own step in her own browser.
+	eve := s.browser()
+	eveTok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), map[string]any{"sub": "auth0|eve"})
+	_, eveForm := s.get(eve, eveTok, "eve-state").form()
+
+	swapped := url.Values{}
+	for k, v := range adaForm {
+		swapped[k] = v
+	}
+	swapped.Set("session_token", eveTok) // Ada's form and binding with Eve's token
+	forged := url.Values{}
+	for k, v := range eveForm {
+		forged[k] = v
+	}
+	forged.Set("session_token", adaTok) // Eve's browser and binding with Ada's token
+	forged.Set("action", actionSkip)
+	noBinding := url.Values{}
+	for k, v := range adaForm {
+		noBinding[k] = v
+	}
+	noBinding.Del("binding")
+	for _, tt := range []struct {
+		name   string
+		client *http.Client
+		form   url.Values
+	}{
+		{"another browser (no cookie)", s.browser(), adaForm},
+		{"the binding of another token", s.client, swapped},
+		{"someone else's token in one's own browser", eve, forged},
+		{"no binding", s.client, noBinding},
+	} {
+		r := s.post(tt.client, tt.form)
+		if r.code != http.StatusForbidden || strings.Contains(r.body, "session_token") {
+			t.Errorf("%s: %d, want 403 and no token\n%s", tt.name, r.code, r.body)
+		}
+	}
+	// Ada's own form still works afterwards: the refusals used nothing up.
+	if r := s.post(s.client, adaForm); r.code != http.StatusOK {
+		t.Errorf("Ada's own POST after the refusals: %d", r.code)
+	}
+}
+
+// TestBadTokensAreRefused: anything but an HS256 token signed with the secret, unexpired,
+// issued by the login domain, naming a user and carrying a valid ticket gets an error page,
+// which offers to go back to /continue with the state alone (the login goes on, nothing is
+// applied) and never shows the form.
+func TestBadTokensAreRefused(t *testing.T) {
+	s := newStep(t, testCatalog)
+	claims := ticketClaims(t, adaProfile(), "")
+	valid := actionToken(t, testSecret, claims, nil)
+	parts := strings.Split(valid, ".")
+	tokens := map[string]string{
+		"no token":             "",
+		"wrong secret":         actionToken(t, "another-secret-of-enough-length-000000", claims, nil),
+		"expired":              actionToken(t, testSecret, claims, map[string]any{"exp": t0.Add(-time.Minute).Unix()}),
+		"not yet valid":        actionToken(t, testSecret, claims, map[string]any{"nbf": t0.Add(time.Hour).Unix()}),
+		"issued in future":     actionToken(t, testSecret, claims, map[string]any{"iat": t0.Add(time.Hour).Unix()}),
+		"no exp":               actionToken(t, testSecret, claims, map[string]any{"exp": nil}),
+		"wrong iss":            actionToken(t, testSecret, claims, map[string]any{"iss": "evil.example.com"}),
+		"iss as URL":           actionToken(t, testSecret, claims, map[string]any{"iss": "https://" + tenantHost + "/"}),
+		"no iss":               actionToken(t, testSecret, claims, map[string]any{"iss": nil}),
+		"no sub":               actionToken(t, testSecret, claims, map[string]any{"sub": nil}),
+		"empty sub":            actionToken(t, testSecret, claims, map[string]any{"sub": ""}),
+		"no ticket":            actionToken(t, testSecret, nil, nil),
+		"ticket of v2":         actionToken(t, testSecret, map[string]any{loginclaims.TicketClaim: map[string]any{"v": 2, "context": "login"}}, nil),
+		"alg none":             unsignedToken(parts[1]),
+		"HS512":                hs512(t, claims),
+		"tampered payload":     parts[0] + "." + tamper(parts[1]) + "." + parts[2],
+		"oversized":            strings.Repeat("a", maxTokenBytes+1),
+		"garbage":              "not.a.jwt",
+		"JSON serialization":   `{"payload":"` + parts[1] + `","signatures":[]}`,
+		"valid token, bad sig": parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2])),
+	}
+	for name, tok := range tokens {
+		r := s.get(s.client, tok, testState)
+		if r.code != http.StatusBadRequest || r.byID("field-0") != nil {
+			t.Errorf("%s: %d, want 400 without the form", name, r.code)
+			continue
+		}
+		action, form := r.form()
+		if action != "https://"+tenantHost+"/continue" || form.Get("state") != testState || form.Has("session_token") {
+			t.Errorf("%s: error page form posts %v to %q, want the state alone to the tenant's /continue", name, form, action)
+		}
+	}
+	if r := s.get(s.client, valid, ""); r.code != http.StatusBadRequest || r.byID("field-0") != nil {
+		t.Errorf("valid token without state: %d, want 400", r.code)
+	}
+	if r := s.get(s.client, "", ""); r.code != http.StatusBadRequest || strings.Contains(r.body, "/continue") {
+		t.Errorf("no token nor state: %d, want 400 without a way to /continue", r.code)
+	}
+}
+
+func unsignedToken(payload string) string {
+	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + payload + "."
+}
+
+func tamper(payload string) string {
+	b := []byte(payload)
+	if b[10] == 'A' {
+		b[10] = 'B'
+	} else {
+		b[10] = 'A'
+	}
+	return string(b)
+}
+
+// TestTheOnlyRedirectTargetIsTheTenant: neither the token (a continue_uri claim, as Auth0's
+// example adds), nor the Host header, nor the query changes where the browser is sent.
+func TestTheOnlyRedirectTargetIsTheTenant(t *testing.T) {
+	s := newStep(t, testCatalog)
+	claims := ticketClaims(t, adaProfile(), "")
+	claims["continue_uri"] = "https://evil.example.com/continue"
+	tok := actionToken(t, testSecret, claims, nil)
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+Path+"?"+url.Values{"session_token": {tok}, "state": {testState}, "redirect_uri": {"https://evil.example.com/"}}.Encode(), nil)
+	req.Host = "evil.example.com"
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("action", actionSkip)
+	r := s.post(s.client, form)
+	returned(t, r, t0) // fails unless the form posts to https://acme.eu.auth0.com/continue
+	if strings.Contains(r.body, "evil.example.com") || strings.Contains(r.header.Get("Content-Security-Policy"), "evil") {
+		t.Error("the continue page names another host")
+	}
+}
+
+// TestNothingLeftToAskGoesOnAtOnce: when the ticket's profile needs nothing (it changed since
+// the Action looked), the step returns to /continue with no changes.
+func TestNothingLeftToAskGoesOnAtOnce(t *testing.T) {
+	s := newStep(t, `
+fields:
+  - {key: first_name, type: text, known_from: [given_name]}
+`)
+	tok := actionToken(t, testSecret, ticketClaims(t, &store.Profile{Attributes: map[string]any{"given_name": "Ada"}}, ""), nil)
+	r := s.get(s.client, tok, testState)
+	if r.code != http.StatusOK {
+		t.Fatalf("GET: %d", r.code)
+	}
+	if _, ops := returned(t, r, t0); len(ops) != 0 {
+		t.Errorf("ops = %v, want none", ops)
+	}
+}
+
+// TestOtherMethodsAreRefused: the step answers GET, HEAD and POST only.
+func TestOtherMethodsAreRefused(t *testing.T) {
+	s := newStep(t, testCatalog)
+	r := s.do(s.client, http.MethodPut, s.srv.URL+Path, url.Values{})
+	if r.code != http.StatusMethodNotAllowed || r.header.Get("Allow") == "" {
+		t.Errorf("PUT: %d, Allow %q; want 405 with Allow", r.code, r.header.Get("Allow"))
+	}
+	head := s.do(s.client, http.MethodHead, s.srv.URL+Path, nil)
+	if head.code != http.StatusBadRequest || head.body != "" {
+		t.Errorf("HEAD without a token: %d with %d bytes, want 400 and no body", head.code, len(head.body))
+	}
+}
+
+// TestTamperedFormsChangeOnlyWhatWasAsked: fields and topics not in the prompt are ignored, an
+// app_metadata field cannot be written through the form.
+func TestTamperedFormsChangeOnlyWhatWasAsked(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("f:last_name", "Lovelace")
+	form.Set("f:plan", "pro")        // app_metadata: never asked of users
+	form.Set("f:first_name", "Eve")  // known, so not asked
+	form.Set("t:offers", "yes")      // not offered at login
+	form.Set("f:unknown_field", "x") // not in the catalog
+	form.Set("action", actionSave)
+	r := s.post(s.client, form)
+	if r.code != http.StatusOK {
+		t.Fatalf("POST: %d\n%s", r.code, r.body)
+	}
+	_, ops := returned(t, r, t0)
+	for _, op := range ops {
+		p := strings.Join(op.Path, ".")
+		if strings.Contains(p, "plan") || strings.Contains(p, "first_name") || strings.Contains(p, "offers") || strings.Contains(p, "unknown") {
+			t.Errorf("op %+v changes something that was not asked", op)
+		}
+	}
+}
