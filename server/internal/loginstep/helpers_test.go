@@ -7,16 +7,16 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwt"
 	"golang.org/x/net/html"
 
 	"github.com/acme/progressive-profiling/server/internal/engine"
 	"github.com/acme/progressive-profiling/server/internal/loginclaims"
+	"github.com/acme/progressive-profiling/server/internal/loginstep/steptest"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -85,39 +85,19 @@ func (s *step) browser() *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// actionToken signs a token as the Action's api.redirect.encodeToken does (Auth0's docs: the
-// payload's claims plus iss, the tenant's host name, sub, the user id, iat and exp, HS256 with
-// the secret), with extra overriding or (nil) removing claims.
+// actionToken signs a token as the Action's api.redirect.encodeToken does, valid 10 minutes
+// from t0, with extra overriding or (nil) removing claims.
 func actionToken(t *testing.T, secret string, payload map[string]any, extra map[string]any) string {
 	t.Helper()
-	claims := map[string]any{"iss": tenantHost, "sub": ada, "iat": t0.Unix(), "exp": t0.Add(10 * time.Minute).Unix(), "ip": "203.0.113.7"}
-	for k, v := range payload {
-		claims[k] = v
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(claims, k)
-		} else {
-			claims[k] = v
-		}
-	}
-	b := jwt.NewBuilder()
-	for k, v := range claims {
-		b = b.Claim(k, v)
-	}
-	tok, err := b.Build()
+	tok, err := steptest.EncodeToken([]byte(secret), tenantHost, ada, payload, t0, 10*time.Minute, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.HS256(), []byte(secret)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(signed)
+	return tok
 }
 
 // ticketClaims are the claims GetLoginPrompt returns for a profile.
-func ticketClaims(t *testing.T, p *store.Profile, locale string) map[string]any {
+func ticketClaims(t testing.TB, p *store.Profile, locale string) map[string]any {
 	t.Helper()
 	c, err := loginclaims.Ticket{Context: "login", Locale: locale, Profile: p}.Claims()
 	if err != nil {
@@ -285,27 +265,17 @@ func hasAttr(n *html.Node, name string) bool {
 	return false
 }
 
-// returned verifies the token a continue page carries, as Auth0's validateToken would (HS256
-// with the secret, not expired, its state claim equal to the state posted), and returns its
-// claims and ops.
+// returned verifies the token a continue page carries, as Auth0's validateToken would, and
+// returns its claims and ops.
 func returned(t *testing.T, r response, now time.Time) (map[string]any, []loginclaims.Op) {
 	t.Helper()
 	action, form := r.form()
 	if action != "https://"+tenantHost+"/continue" {
 		t.Fatalf("continue form posts to %q, want the tenant's /continue (page:\n%s)", action, r.body)
 	}
-	tok, err := jwt.ParseString(form.Get("session_token"), jwt.WithKey(jwa.HS256(), []byte(testSecret)),
-		jwt.WithValidate(true), jwt.WithClock(jwt.ClockFunc(func() time.Time { return now })))
+	claims, err := steptest.ValidateToken([]byte(testSecret), form.Get("session_token"), form.Get("state"), now)
 	if err != nil {
 		t.Fatalf("returned token: %v", err)
-	}
-	var claims map[string]any
-	rawClaims, _ := json.Marshal(tok)
-	if err := json.Unmarshal(rawClaims, &claims); err != nil {
-		t.Fatal(err)
-	}
-	if claims["state"] != form.Get("state") || form.Get("state") == "" {
-		t.Errorf("token state %v, posted state %q: validateToken needs them equal", claims["state"], form.Get("state"))
 	}
 	raw, _ := json.Marshal(claims[loginclaims.ChangesClaim].(map[string]any)["ops"])
 	var ops []loginclaims.Op
@@ -313,4 +283,10 @@ func returned(t *testing.T, r response, now time.Time) (map[string]any, []loginc
 		t.Fatal(err)
 	}
 	return claims, ops
+}
+
+// encodeNow signs an Action token valid from now, made unique by seq (a jti claim).
+func encodeNow(payload map[string]any, seq int) (string, error) {
+	extra := map[string]any{"jti": strconv.Itoa(seq)}
+	return steptest.EncodeToken([]byte(testSecret), tenantHost, ada, payload, time.Now(), 10*time.Minute, extra)
 }
