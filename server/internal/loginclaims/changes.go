@@ -36,9 +36,9 @@ type Op struct {
 	Value any `json:"value,omitempty"`
 }
 
-// Changes returns the ops that turn before's metadata into after's: objects present in both
-// are compared key by key, down to the values that differ, so that the ops touch only what
-// changed. The ops are sorted by metadata object and path.
+// Changes returns the ops that turn before's metadata into after's: objects are compared key by
+// key, down to the values that differ, so that the ops touch only what changed. The ops are
+// sorted by metadata object and path.
 func Changes(before, after *store.Profile) []Op {
 	var ops []Op
 	diff(&ops, UserMetadata, nil, before.UserMetadata, after.UserMetadata)
@@ -71,7 +71,9 @@ func diff(ops *[]Op, in string, path []string, before, after map[string]any) {
 				continue
 			}
 			*ops = append(*ops, Op{Op: OpRemove, In: in, Path: p})
-		case inBefore && bIsMap && aIsMap:
+		case aIsMap && (bIsMap || !inBefore):
+			// An object is built up key by key, even a new one: the Action applies the ops to the
+			// object Auth0 holds then, which may have gained entries meanwhile.
 			diff(ops, in, p, bm, am)
 		case !inBefore || !reflect.DeepEqual(a, b):
 			*ops = append(*ops, Op{Op: OpSet, In: in, Path: p, Value: a})

@@ -79,7 +79,8 @@ func TestChangesTouchOnlyWhatChanged(t *testing.T) {
 	}
 	want := []Op{
 		{Op: OpSet, In: UserMetadata, Path: []string{"last_name"}, Value: "Lovelace"},
-		{Op: OpSet, In: UserMetadata, Path: []string{"subscribed", "digest"}, Value: map[string]any{"since": "2026-11-25T10:00:00Z", "source": "login"}},
+		{Op: OpSet, In: UserMetadata, Path: []string{"subscribed", "digest", "since"}, Value: "2026-11-25T10:00:00Z"},
+		{Op: OpSet, In: UserMetadata, Path: []string{"subscribed", "digest", "source"}, Value: "login"},
 		{Op: OpRemove, In: AppMetadata, Path: []string{"profiling_declines", "fields", "title"}},
 	}
 	got := Changes(before, after)

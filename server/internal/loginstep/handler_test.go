@@ -166,16 +166,18 @@ func TestValidationErrorsShowNextToTheirFields(t *testing.T) {
 	if time.Unix(int64(exp), 0).Sub(t0) != DefaultTokenTTL {
 		t.Errorf("return token exp in %v, want %v", time.Unix(int64(exp), 0).Sub(t0), DefaultTokenTTL)
 	}
-	declinedAt := t0.Format(time.RFC3339)
+	declinedAt := t0.Format(time.RFC3339) // also the subscription time
 	want := []loginclaims.Op{
 		{Op: "set", In: "user_metadata", Path: []string{"age"}, Value: 36.0},
 		{Op: "set", In: "user_metadata", Path: []string{"birthday"}, Value: "1815-12-10"},
 		{Op: "set", In: "user_metadata", Path: []string{"last_name"}, Value: "Lovelace"},
 		{Op: "set", In: "user_metadata", Path: []string{"phone"}, Value: "+33123456789"},
 		{Op: "set", In: "user_metadata", Path: []string{"role"}, Value: "dev"},
-		{Op: "set", In: "user_metadata", Path: []string{"subscribed"}, Value: map[string]any{"weekly-digest": map[string]any{"since": declinedAt, "source": "login"}}},
+		{Op: "set", In: "user_metadata", Path: []string{"subscribed", "weekly-digest", "since"}, Value: declinedAt},
+		{Op: "set", In: "user_metadata", Path: []string{"subscribed", "weekly-digest", "source"}, Value: "login"},
 		// Optional fields left empty are declined, so that the next login does not ask again.
-		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines"}, Value: map[string]any{"fields": map[string]any{"langs": declinedAt, "newsletter_html": declinedAt}}},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "langs"}, Value: declinedAt},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "newsletter_html"}, Value: declinedAt},
 	}
 	if diff := cmp.Diff(want, ops); diff != "" {
 		t.Errorf("ops (-want +got):\n%s", diff)
@@ -212,7 +214,7 @@ func TestNotNowDeclinesWhatWasShown(t *testing.T) {
 		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "last_name"}, Value: now},
 		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "newsletter_html"}, Value: now},
 		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "fields", "phone"}, Value: now},
-		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "topics"}, Value: map[string]any{"weekly-digest": now}},
+		{Op: "set", In: "app_metadata", Path: []string{"profiling_declines", "topics", "weekly-digest"}, Value: now},
 	}
 	if diff := cmp.Diff(want, ops); diff != "" {
 		t.Errorf("ops (-want +got):\n%s", diff)
