@@ -114,13 +114,13 @@ func TestValidationErrorsShowNextToTheirFields(t *testing.T) {
 		t.Fatalf("POST invalid: %d, want 422\n%s", r.code, r.body)
 	}
 	for id, want := range map[string]string{
-		"field-0-error": "Last name: is required",
-		"field-1-error": "Birthday: is not a real date",
-		"field-2-error": "Age: must be an integer",
-		"field-4-error": `Role: "<b>root</b>" is not one of the options: "dev", "ops"`,
+		"field-0-error": "Last name is required",
+		"field-1-error": "Birthday is not a real date",
+		"field-2-error": "Age must be an integer",
+		"field-4-error": `Role "<b>root</b>" is not one of the options: "dev", "ops"`,
 	} {
 		n := r.byID(id)
-		if n == nil || !strings.HasPrefix(r.text(n), strings.SplitN(want, ":", 2)[0]) || !strings.Contains(r.text(n), strings.SplitN(want, ": ", 2)[1]) {
+		if n == nil || r.text(n) != want {
 			t.Errorf("%s = %q, want %q", id, textOrNil(r, n), want)
 		}
 		input := r.byID(strings.TrimSuffix(id, "-error"))

@@ -97,7 +97,8 @@ func formFields(p *engine.Prompt, locale string, given answers, errs map[string]
 			v.HelpID = v.ID + "-help"
 		}
 		if msg := errs[f.Key]; msg != "" {
-			v.Error, v.ErrorID = v.Label+": "+msg, v.ID+"-error"
+			// The engine's descriptions continue a sentence: "Last name is required".
+			v.Error, v.ErrorID = v.Label+" "+msg, v.ID+"-error"
 			v.Autofocus = len(summary) == 0
 			summary = append(summary, summaryItem{Href: "#" + firstControlID(v.ID, f), Text: v.Error})
 		}
