@@ -47,3 +47,21 @@ func BenchmarkSubmitFieldsHandler(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetLoginPromptHandler measures the Action's call without gRPC: the prompt from the
+// supplied profile of a user at her second login, and the ticket's claims.
+func BenchmarkGetLoginPromptHandler(b *testing.B) {
+	svc := New(engine.New(engine.DefaultCatalog(), nil), memStore{}, nil, false, WithLoginStep())
+	attrs, _ := structpb.NewStruct(map[string]any{"given_name": "Ada", "email": "ada@example.com", "name": "Ada"})
+	user, _ := structpb.NewStruct(map[string]any{"theme": "dark"})
+	two := int32(2)
+	req := &profilev1.GetLoginPromptRequest{UserId: "google-oauth2|ada", Locale: "fr", Profile: &profilev1.LoginProfile{Attributes: attrs, UserMetadata: user, LoginsCount: &two}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := svc.GetLoginPrompt(ctx, req)
+		if err != nil || !resp.GetDue() {
+			b.Fatal(resp, err)
+		}
+	}
+}

@@ -17,7 +17,9 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <li><code>POST /v1/users/{user_id}/subscriptions</code>: subscribe or unsubscribe a topic</li>
 <li><code>GET /v1/users/{user_id}/profile</code>: known values and subscriptions</li>
 <li><a href="/v1/fields">GET /v1/fields</a>: the field catalog</li>
-</ul>
+<li><code>POST /v1/users/{user_id}/login-prompt</code>: what to ask at login, for the Auth0 Action{{if not .Step}} (the login step is off){{end}}</li>
+{{if .Step}}<li><code>GET/POST /login/profile</code>: the hosted login step, opened by the Auth0 Action</li>
+{{end}}</ul>
 <p>User ids are percent-encoded in paths (<code>auth0%7C123</code>); <code>me</code> is the caller.</p>
 <p><a href="/openapi.json">OpenAPI document</a> · <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>
 </body></html>
@@ -25,5 +27,5 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 
 func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = indexPage.Execute(w, struct{ Auth bool }{s.verifier != nil})
+	_ = indexPage.Execute(w, struct{ Auth, Step bool }{s.verifier != nil, s.step != nil})
 }
