@@ -53,7 +53,7 @@ func TestAuth0ActionWithNodeTestRunner(t *testing.T) {
 	node := nodePath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "test/")
+	cmd := exec.CommandContext(ctx, node, "--test", filepath.Join("test", "profile-step.test.js"))
 	cmd.Dir = actionDir(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
