@@ -22,6 +22,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/config"
 	"github.com/acme/progressive-profiling/server/internal/engine"
 	"github.com/acme/progressive-profiling/server/internal/loginstep"
+	"github.com/acme/progressive-profiling/server/internal/netaddr"
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
@@ -124,8 +125,13 @@ func (s *Server) newLoginStep(opts Options) error {
 	if err != nil {
 		return fmt.Errorf("PROFILE_LOGIN_DOMAIN: %w", err)
 	}
+	// Behind a custom domain (PROFILE_LOGIN_DOMAIN), the tenant's own domain names it too.
+	var others []string
+	if u, err := netaddr.TenantURL(s.cfg.Auth0Domain); err == nil && u.Host != tenant.Host {
+		others = append(others, u.Host)
+	}
 	step, err := loginstep.New(loginstep.Config{
-		Secret: []byte(s.cfg.LoginSecret), Tenant: tenant, TokenTTL: s.cfg.LoginTokenTTL,
+		Secret: []byte(s.cfg.LoginSecret), Tenant: tenant, OtherIssuers: others, TokenTTL: s.cfg.LoginTokenTTL,
 		Engine: s.engine, Once: opts.Once, Logger: s.logger, Now: opts.Now,
 	})
 	if err != nil {

@@ -35,6 +35,9 @@ type Config struct {
 	// host is the iss of the Action's tokens, and Tenant/continue the only place the step sends
 	// browsers to.
 	Tenant *url.URL
+	// OtherIssuers lists more host names accepted as iss, such as the tenant's canonical domain
+	// when users log in on a custom domain.
+	OtherIssuers []string
 	// TokenTTL is the lifetime of the token sent back to /continue; 0 means DefaultTokenTTL.
 	TokenTTL time.Duration
 	// Engine asks and validates, with the catalog's rules.
@@ -50,7 +53,7 @@ type Config struct {
 // Handler serves GET and POST on Path.
 type Handler struct {
 	secret, csrfKey []byte
-	issuer          string
+	issuers         map[string]bool
 	continueURL     string
 	formAction      string
 	ttl             time.Duration
@@ -71,7 +74,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{
 		secret: cfg.Secret, csrfKey: csrfKey(cfg.Secret),
-		issuer:      cfg.Tenant.Host,
+		issuers:     acceptedIssuers(append([]string{cfg.Tenant.Host}, cfg.OtherIssuers...)),
 		continueURL: cfg.Tenant.Scheme + "://" + cfg.Tenant.Host + "/continue",
 		formAction:  cfg.Tenant.Scheme + "://" + cfg.Tenant.Host,
 		ttl:         cfg.TokenTTL, engine: cfg.Engine, once: cfg.Once, logger: cfg.Logger, now: cfg.Now,
@@ -90,6 +93,20 @@ func New(cfg Config) (*Handler, error) {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
 	return h, nil
+}
+
+// acceptedIssuers returns the iss values of the tenant's hosts: Auth0 documents the host name
+// ("acme.eu.auth0.com"); its URL form ("https://acme.eu.auth0.com/"), as in access tokens, names
+// the same tenant and is accepted too.
+func acceptedIssuers(hosts []string) map[string]bool {
+	out := map[string]bool{}
+	for _, h := range hosts {
+		if h != "" {
+			out[h] = true
+			out["https://"+h+"/"] = true
+		}
+	}
+	return out
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
 
+	"github.com/acme/progressive-profiling/server/internal/engine"
 	"github.com/acme/progressive-profiling/server/internal/loginclaims"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
@@ -306,7 +307,8 @@ func TestBadTokensAreRefused(t *testing.T) {
 		"issued in future":     actionToken(t, testSecret, claims, map[string]any{"iat": t0.Add(time.Hour).Unix()}),
 		"no exp":               actionToken(t, testSecret, claims, map[string]any{"exp": nil}),
 		"wrong iss":            actionToken(t, testSecret, claims, map[string]any{"iss": "evil.example.com"}),
-		"iss as URL":           actionToken(t, testSecret, claims, map[string]any{"iss": "https://" + tenantHost + "/"}),
+		"iss of another URL":   actionToken(t, testSecret, claims, map[string]any{"iss": "https://" + tenantHost + ".evil.example/"}),
+		"iss as http URL":      actionToken(t, testSecret, claims, map[string]any{"iss": "http://" + tenantHost + "/"}),
 		"no iss":               actionToken(t, testSecret, claims, map[string]any{"iss": nil}),
 		"no sub":               actionToken(t, testSecret, claims, map[string]any{"sub": nil}),
 		"empty sub":            actionToken(t, testSecret, claims, map[string]any{"sub": ""}),
@@ -351,6 +353,27 @@ func tamper(payload string) string {
 		b[10] = 'A'
 	}
 	return string(b)
+}
+
+// TestIssuerForms: the tenant's host name (Auth0's documented iss), its https URL, and the other
+// hosts configured (a canonical domain behind a custom one) are accepted.
+func TestIssuerForms(t *testing.T) {
+	c, _ := engine.ParseCatalog("test.yaml", []byte(testCatalog))
+	clock := func() time.Time { return t0 }
+	h, err := New(Config{Secret: []byte(testSecret), Tenant: &url.URL{Scheme: "https", Host: "login.acme.com"}, OtherIssuers: []string{tenantHost}, Engine: engine.New(c, clock), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := ticketClaims(t, adaProfile(), "")
+	for iss, ok := range map[string]bool{
+		"login.acme.com": true, "https://login.acme.com/": true, tenantHost: true, "https://" + tenantHost + "/": true,
+		"other.auth0.com": false, "https://login.acme.com": false, "": false,
+	} {
+		_, err := h.verify(actionToken(t, testSecret, claims, map[string]any{"iss": iss}))
+		if (err == nil) != ok {
+			t.Errorf("iss %q: error %v, want accepted %v", iss, err, ok)
+		}
+	}
 }
 
 // TestTheOnlyRedirectTargetIsTheTenant: neither the token (a continue_uri claim, as Auth0's

@@ -44,8 +44,8 @@ type stepToken struct {
 }
 
 // verify checks a session token from the Action: HS256 only, signed with the shared secret,
-// not expired (exp required), issued by the login domain (iss), naming a user (sub) and
-// carrying a ticket. Any failure returns an error safe to log.
+// not expired (exp required), issued by the tenant (iss, see acceptedIssuers), naming a user
+// (sub) and carrying a ticket. Any failure returns an error safe to log.
 func (h *Handler) verify(raw string) (*stepToken, error) {
 	switch {
 	case raw == "":
@@ -58,7 +58,6 @@ func (h *Handler) verify(raw string) (*stepToken, error) {
 		jwt.WithValidate(true),
 		jwt.WithClock(jwt.ClockFunc(h.now)),
 		jwt.WithAcceptableSkew(clockSkew),
-		jwt.WithIssuer(h.issuer),
 		jwt.WithRequiredClaim(jwt.ExpirationKey),
 		jwt.WithRequiredClaim(jwt.SubjectKey),
 	)
@@ -67,6 +66,9 @@ func (h *Handler) verify(raw string) (*stepToken, error) {
 			return nil, errTokenExpired
 		}
 		return nil, fmt.Errorf("%w: %s", errTokenInvalid, reason(err))
+	}
+	if iss, _ := tok.Issuer(); !h.issuers[iss] {
+		return nil, fmt.Errorf("%w: wrong issuer", errTokenInvalid)
 	}
 	sub, _ := tok.Subject()
 	if sub == "" {
@@ -90,8 +92,6 @@ func reason(err error) string {
 	switch {
 	case errors.Is(err, jws.VerificationError()):
 		return "bad signature or algorithm"
-	case errors.Is(err, jwt.InvalidIssuerError()):
-		return "wrong issuer"
 	case errors.Is(err, jwt.TokenNotYetValidError()):
 		return "not yet valid"
 	case errors.Is(err, jwt.InvalidIssuedAtError()):
