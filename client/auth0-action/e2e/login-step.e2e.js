@@ -93,6 +93,7 @@ test('login step in Chromium: error, correction, continue, answers applied', asy
     const replay = await page.goto(stepUrl);
     assert.equal(replay.status(), 409);
     assert.match(await page.locator('h1').innerText(), /cannot be used/);
+    await page.screenshot({ path: path.join(shots, 'step-used-phone.png'), fullPage: true });
     assert.equal(standin.counts.managementApi, 0);
     await context.close();
   });
@@ -109,6 +110,7 @@ test('login step in Chromium: error, correction, continue, answers applied', asy
     await page.keyboard.press('Enter');
     await page.waitForLoadState();
     // Without JavaScript the continue page waits for a click.
+    await page.screenshot({ path: path.join(shots, 'continue-nojs-phone.png'), fullPage: true });
     await Promise.all([
       page.waitForURL(/\/callback\?/),
       page.getByRole('button', { name: 'Continuer' }).click(),
