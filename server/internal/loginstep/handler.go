@@ -180,11 +180,6 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, "", locale, problemExpired, state != "")
 		return
 	}
-	first, err := h.once.Use(r.Context(), tok.id, tok.expires.Sub(h.now())+clockSkew)
-	if err != nil || !first {
-		h.refuseUsed(w, r, tok, err)
-		return
-	}
 	h.finish(w, r, tok, state, final)
 }
 
@@ -256,8 +251,14 @@ func (h *Handler) apply(p *store.Profile, sub engine.Submission, subscribe []str
 	return out, nil
 }
 
-// finish renders the page that posts the state and the signed changes to /continue.
+// finish uses the token up, then renders the page that posts the state and the signed changes
+// to /continue.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, tok *stepToken, state string, final *store.Profile) {
+	first, err := h.once.Use(r.Context(), tok.id, tok.expires.Sub(h.now())+clockSkew)
+	if err != nil || !first {
+		h.refuseUsed(w, r, tok, err)
+		return
+	}
 	ops := loginclaims.Changes(tok.ticket.Profile, final)
 	signed, err := h.sign(r.Host, tok.sub, state, ops)
 	if err != nil {

@@ -1,6 +1,8 @@
 package loginstep
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -414,6 +416,9 @@ fields:
 	if _, ops := returned(t, r, t0); len(ops) != 0 {
 		t.Errorf("ops = %v, want none", ops)
 	}
+	if again := s.get(s.client, tok, testState); again.code != http.StatusConflict {
+		t.Errorf("the same token again: %d, want 409 (it works once)", again.code)
+	}
 }
 
 // TestOtherMethodsAreRefused: the step answers GET, HEAD and POST only.
@@ -451,5 +456,57 @@ func TestTamperedFormsChangeOnlyWhatWasAsked(t *testing.T) {
 		if strings.Contains(p, "plan") || strings.Contains(p, "first_name") || strings.Contains(p, "offers") || strings.Contains(p, "unknown") {
 			t.Errorf("op %+v changes something that was not asked", op)
 		}
+	}
+}
+
+// TestConcurrentSubmitsGetOneReturnToken: two submissions of one form at once (a double click,
+// two tabs) give one return token between them.
+func TestConcurrentSubmitsGetOneReturnToken(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("action", actionSkip)
+	codes := make(chan int, 8)
+	for range cap(codes) {
+		go func() { codes <- s.post(s.client, form).code }()
+	}
+	ok := 0
+	for range cap(codes) {
+		switch c := <-codes; c {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+		default:
+			t.Errorf("concurrent POST: %d", c)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d concurrent submissions succeeded, want exactly 1", ok)
+	}
+}
+
+// failingOnce stands for a shared record that cannot be reached.
+type failingOnce struct{}
+
+func (failingOnce) Use(context.Context, string, time.Duration) (bool, error) {
+	return false, errors.New("record unreachable")
+}
+func (failingOnce) Used(context.Context, string) (bool, error) { return false, nil }
+
+// TestUnreachableOnceRecordIssuesNothing: when the record of used tokens fails, no return token
+// is issued (it could not be made single-use) and the user is told to try again.
+func TestUnreachableOnceRecordIssuesNothing(t *testing.T) {
+	s := newStep(t, testCatalog)
+	c, _ := engine.ParseCatalog("test.yaml", []byte(testCatalog))
+	h, err := New(Config{Secret: []byte(testSecret), Tenant: &url.URL{Scheme: "https", Host: tenantHost}, Engine: engine.New(c, func() time.Time { return t0 }), Now: func() time.Time { return t0 }, Once: failingOnce{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv.Config.Handler = h
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("action", actionSkip)
+	if r := s.post(s.client, form); r.code != http.StatusServiceUnavailable || strings.Contains(r.body, "/continue") {
+		t.Errorf("POST with the record unreachable: %d, want 503 and no return token\n%s", r.code, r.body)
 	}
 }
