@@ -75,12 +75,16 @@ test('login step in Chromium: error, correction, continue, answers applied', asy
     assert.ok(await page.getByLabel('Weekly digest').isChecked(), 'ticked topic lost');
     await page.screenshot({ path: path.join(shots, 'step-error-phone.png'), fullPage: true });
 
-    // Corrected: the step posts to /continue, the Action applies the answers.
+    // Corrected: the step posts to /continue, the Action applies the answers, and Auth0 sends
+    // the browser on to the application's callback, on another origin (the step's CSP must let
+    // that redirect of the form submission through).
     await page.getByLabel('Last name').fill('Lovelace');
     await Promise.all([
       page.waitForURL(/\/callback\?/),
       page.getByRole('button', { name: 'Save and continue' }).click(),
     ]);
+    assert.equal(new URL(page.url()).origin, standin.appUrl, 'the login did not end at the application');
+    assert.notEqual(standin.appUrl, standin.url);
     const ada = standin.users.get('google-oauth2|ada');
     assert.equal(ada.user_metadata.last_name, 'Lovelace');
     assert.equal(ada.user_metadata.title, 'Analyst');
@@ -115,6 +119,7 @@ test('login step in Chromium: error, correction, continue, answers applied', asy
       page.waitForURL(/\/callback\?/),
       page.getByRole('button', { name: 'Continuer' }).click(),
     ]);
+    assert.equal(new URL(page.url()).origin, standin.appUrl, 'the login did not end at the application');
     const grace = standin.users.get('auth0|grace');
     assert.deepEqual(Object.keys(grace.app_metadata.profiling_declines.fields).sort(), ['first_name', 'last_name']);
     assert.ok(grace.app_metadata.profiling_declines.topics['weekly-digest']);

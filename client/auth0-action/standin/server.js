@@ -3,13 +3,16 @@
 // from its own small user store, runs the post-login Action (../profile-step.js) with the runtime
 // double (./actions-runtime.js), redirects to where the Action says with a state, resumes at
 // /continue, applies the metadata the Action set, and issues the client-credentials tokens the
-// Action asks for (RS256, with a JWKS, as the service verifies them). It follows Auth0's
-// documented redirect mechanics; it is not Auth0 and holds no real user.
+// Action asks for (RS256, with a JWKS, as the service verifies them). As Auth0 does, it ends a
+// login by redirecting to the application's callback, on another origin: a small "application"
+// server it runs beside itself, which shows the user's metadata. It follows Auth0's documented
+// redirect mechanics; it is not Auth0 and holds no real user.
 //
 // Run it for a demo (see docs/login-step.md):
 //   PROFILE_LOGIN_SECRET=... node client/auth0-action/standin/server.js
-// Settings (environment): STANDIN_PORT (4000), PROFILE_SERVICE_URL (http://127.0.0.1:8080),
-// PROFILE_LOGIN_SECRET (required, the service's), STANDIN_AUDIENCE (https://profiles.local/api).
+// Settings (environment): STANDIN_PORT (4000), STANDIN_APP_PORT (the application's, 4001),
+// PROFILE_SERVICE_URL (http://127.0.0.1:8080), PROFILE_LOGIN_SECRET (required, the service's),
+// STANDIN_AUDIENCE (https://profiles.local/api).
 
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -32,7 +35,8 @@ function demoUsers() {
 
 /**
  * Creates the stand-in. options: serviceUrl, secret, audience, users, actionPath, stepUrl.
- * Call listen(port | {fd}) to serve; url is known once listening.
+ * Call listen(port | {fd}, appPort) to serve (appPort 0 or absent: any free port); url and
+ * appUrl are known once listening.
  */
 function createStandin(options) {
   const action = require(options.actionPath || path.join(__dirname, '..', 'profile-step.js'));
@@ -42,7 +46,7 @@ function createStandin(options) {
   const users = new Map((options.users || demoUsers()).map((u) => [u.user_id, u]));
   const transactions = new Map(); // state -> {userId, outcome, used}
   const counts = { token: 0, managementApi: 0 };
-  const self = { url: '', counts, users };
+  const self = { url: '', appUrl: '', counts, users };
 
   const secrets = () => ({
     PROFILE_SERVICE_URL: options.serviceUrl,
@@ -136,7 +140,8 @@ function createStandin(options) {
       next = applyOutcome(next, o);
     }
     users.set(user.user_id, next);
-    res.writeHead(302, { Location: `/callback?user=${encodeURIComponent(user.user_id)}` });
+    // Auth0 ends the login at the application's callback, on the application's origin.
+    res.writeHead(302, { Location: `${self.appUrl}/callback?user=${encodeURIComponent(user.user_id)}` });
     res.end();
   }
 
@@ -170,7 +175,7 @@ function createStandin(options) {
     page(res, 200, 'Signed in', `<p>Signed in as <strong>${escape(user.user_id)}</strong>, login ${user.logins_count}.</p>
 <h2>user_metadata</h2><pre id="user_metadata">${escape(JSON.stringify(user.user_metadata, null, 2))}</pre>
 <h2>app_metadata</h2><pre id="app_metadata">${escape(JSON.stringify(user.app_metadata, null, 2))}</pre>
-<p><a href="/">Back</a></p>`);
+<p><a href="${escape(self.url)}/">Back</a></p>`);
   }
 
   function home(res) {
@@ -194,7 +199,6 @@ function createStandin(options) {
         'POST /continue': () => resume(req, res, new URLSearchParams(body)),
         'POST /oauth/token': () => token(req, res, body),
         'GET /.well-known/jwks.json': () => json(res, 200, signer.jwks()),
-        'GET /callback': () => callback(res, u.searchParams),
         'GET /debug/user': () => json(res, users.has(u.searchParams.get('user')) ? 200 : 404, users.get(u.searchParams.get('user')) || {}),
       }[route];
       if (!run) {
@@ -207,15 +211,32 @@ function createStandin(options) {
     });
   });
 
-  self.listen = (where) => new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(where, () => {
-      const a = server.address();
-      self.url = `http://127.0.0.1:${a.port}`;
-      resolve(self);
-    });
+  // The application the logins are for: another origin, as an application's callback is.
+  const app = http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://app');
+    if (req.method === 'GET' && u.pathname === '/callback') {
+      return callback(res, u.searchParams);
+    }
+    page(res, 404, 'Not found', '');
   });
-  self.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+
+  const serve = (srv, where) => new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(where, () => resolve(`http://127.0.0.1:${srv.address().port}`));
+  });
+  self.listen = async (where, appPort = 0) => {
+    self.url = await serve(server, where);
+    self.appUrl = await serve(app, { port: appPort, host: '127.0.0.1' });
+    return self;
+  };
+  const stop = (srv) => new Promise((resolve) => {
+    if (!srv.listening) {
+      return resolve();
+    }
+    srv.closeAllConnections();
+    srv.close(() => resolve());
+  });
+  self.close = () => Promise.all([stop(server), stop(app)]);
   return self;
 }
 
@@ -247,8 +268,9 @@ if (require.main === module) {
     audience: process.env.STANDIN_AUDIENCE || DEFAULT_AUDIENCE,
   });
   const port = Number(process.env.STANDIN_PORT || 4000);
-  standin.listen({ port, host: '127.0.0.1' }).then((s) => {
-    console.log(`Auth0 stand-in at ${s.url}; open it in a browser to sign in`);
+  const appPort = Number(process.env.STANDIN_APP_PORT || 4001);
+  standin.listen({ port, host: '127.0.0.1' }, appPort).then((s) => {
+    console.log(`Auth0 stand-in at ${s.url}, its application at ${s.appUrl}; open ${s.url}/ in a browser to sign in`);
   }, (err) => {
     console.error(err.message);
     process.exit(1);

@@ -55,7 +55,6 @@ type Handler struct {
 	secret, csrfKey []byte
 	issuers         map[string]bool
 	continueURL     string
-	formAction      string
 	ttl             time.Duration
 	engine          *engine.Engine
 	once            Once
@@ -76,7 +75,6 @@ func New(cfg Config) (*Handler, error) {
 		secret: cfg.Secret, csrfKey: csrfKey(cfg.Secret),
 		issuers:     acceptedIssuers(append([]string{cfg.Tenant.Host}, cfg.OtherIssuers...)),
 		continueURL: cfg.Tenant.Scheme + "://" + cfg.Tenant.Host + "/continue",
-		formAction:  cfg.Tenant.Scheme + "://" + cfg.Tenant.Host,
 		ttl:         cfg.TokenTTL, engine: cfg.Engine, once: cfg.Once, logger: cfg.Logger, now: cfg.Now,
 		branding: cfg.Engine.Catalog().Branding,
 	}
@@ -313,7 +311,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name 
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", h.csp(pg.Nonce, script))
+	hdr.Set("Content-Security-Policy", h.csp(pg, script))
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("X-Frame-Options", "DENY")
@@ -330,20 +328,30 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name 
 
 const defaultAccent = template.CSS("#1f5fbf")
 
-// csp returns the Content-Security-Policy: nothing but the page's own nonce'd style (and, on
-// the continue page, script), the logo's origin for images, forms posting only here or to the
-// tenant, and no framing.
-func (h *Handler) csp(nonce string, script bool) string {
+// csp returns the Content-Security-Policy of pg: nothing but the page's own nonce'd style (and,
+// on the continue page, script), the logo's origin for images, and no framing. Forms: the form
+// page posts only here; a page without a form posts nowhere. A page posting to the tenant's
+// /continue sets no form-action: Auth0 answers that POST with redirects that end at the
+// application's callback, whose origin the step cannot know, and Chrome and Safari check every
+// redirect of a form submission against form-action, so any list would break the login.
+func (h *Handler) csp(pg *page, script bool) string {
 	img := "'none'"
 	if u, err := url.Parse(h.branding.Logo); err == nil && h.branding.Logo != "" {
 		img = u.Scheme + "://" + u.Host
 	}
 	scripts := "'none'"
 	if script {
-		scripts = "'nonce-" + nonce + "'"
+		scripts = "'nonce-" + pg.Nonce + "'"
 	}
-	return fmt.Sprintf("default-src 'none'; style-src 'nonce-%s'; script-src %s; img-src %s; form-action 'self' %s; frame-ancestors 'none'; base-uri 'none'",
-		nonce, scripts, img, h.formAction)
+	forms := "form-action 'none'; "
+	switch {
+	case pg.ContinueURL != "":
+		forms = ""
+	case pg.Action != "":
+		forms = "form-action 'self'; "
+	}
+	return fmt.Sprintf("default-src 'none'; style-src 'nonce-%s'; script-src %s; img-src %s; %sframe-ancestors 'none'; base-uri 'none'",
+		pg.Nonce, scripts, img, forms)
 }
 
 func newNonce() string {
