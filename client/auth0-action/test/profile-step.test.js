@@ -250,7 +250,7 @@ test('takes the locale from ui_locales, then the transaction, then the browser',
 
 /** The token the step posts back to /continue, as the step signs it. */
 function stepToken(ops, { state = 'state-1', secret = SECRET, exp = Math.floor(Date.now() / 1000) + 120, sub = ADA } = {}) {
-  return signHS256({ iss: 'profiles.example.com', sub, iat: Math.floor(Date.now() / 1000), exp, state, profile_changes: { v: 1, ops } }, secret);
+  return signHS256({ iss: 'urn:progressive-profiling:login-step', sub, iat: Math.floor(Date.now() / 1000), exp, state, profile_changes: { v: 1, ops } }, secret);
 }
 
 function continueWith(token, extraSecrets = {}, state = 'state-1', user = {}) {

@@ -258,7 +258,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, tok *stepToken,
 		return
 	}
 	ops := loginclaims.Changes(tok.ticket.Profile, final)
-	signed, err := h.sign(r.Host, tok.sub, state, ops)
+	signed, err := h.sign(tok.sub, state, ops)
 	if err != nil {
 		h.logger.ErrorContext(r.Context(), "login step: signing the return token failed", "error", err)
 		h.fail(w, r, http.StatusInternalServerError, "", h.locale(r, tok), problemExpired, true)

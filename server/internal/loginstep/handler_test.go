@@ -3,6 +3,7 @@ package loginstep
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -395,25 +396,43 @@ func TestIssuerForms(t *testing.T) {
 }
 
 // TestTheOnlyRedirectTargetIsTheTenant: neither the token (a continue_uri claim, as Auth0's
-// example adds), nor the Host header, nor the query changes where the browser is sent.
+// example adds), nor the Host header, nor the query changes where the browser is sent or what
+// the returned token says.
 func TestTheOnlyRedirectTargetIsTheTenant(t *testing.T) {
 	s := newStep(t, testCatalog)
 	claims := ticketClaims(t, adaProfile(), "")
 	claims["continue_uri"] = "https://evil.example.com/continue"
 	tok := actionToken(t, testSecret, claims, nil)
-	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+Path+"?"+url.Values{"session_token": {tok}, "state": {testState}, "redirect_uri": {"https://evil.example.com/"}}.Encode(), nil)
-	req.Host = "evil.example.com"
-	resp, err := s.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	withHost := func(host, method, target string, form url.Values) response {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, target, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Host = host
+		return s.send(s.client, req)
 	}
-	resp.Body.Close()
-	_, form := s.get(s.client, tok, testState).form()
+	query := url.Values{"session_token": {tok}, "state": {testState}, "redirect_uri": {"https://evil.example.com/"}}.Encode()
+	evil := withHost("evil.example.com", http.MethodGet, s.srv.URL+Path+"?"+query, nil)
+	if action, _ := evil.form(); evil.code != http.StatusOK || action != Path {
+		t.Errorf("GET with another Host: %d, form posts to %q; want 200 and %s", evil.code, action, Path)
+	}
+	// The whole step under another (loopback, so that the test's plain-HTTP cookie works) Host.
+	const other = "localhost:9"
+	_, form := withHost(other, http.MethodGet, s.srv.URL+Path+"?"+query, nil).form()
 	form.Set("action", actionSkip)
-	r := s.post(s.client, form)
-	returned(t, r, t0) // fails unless the form posts to https://acme.eu.auth0.com/continue
-	if strings.Contains(r.body, "evil.example.com") || strings.Contains(r.header.Get("Content-Security-Policy"), "evil") {
-		t.Error("the continue page names another host")
+	r := withHost(other, http.MethodPost, s.srv.URL+Path, form)
+	got, _ := returned(t, r, t0) // fails unless the form posts to https://acme.eu.auth0.com/continue
+	if got["iss"] != ReturnIssuer {
+		t.Errorf("returned token iss = %v, want %s whatever the Host header", got["iss"], ReturnIssuer)
+	}
+	for _, p := range []response{evil, r} {
+		if strings.Contains(p.body, "evil.example.com") || strings.Contains(p.body, other) || strings.Contains(p.header.Get("Content-Security-Policy"), "evil") {
+			t.Errorf("a page names another host:\n%s", p.body)
+		}
 	}
 }
 

@@ -149,6 +149,12 @@ func (s *step) do(c *http.Client, method, u string, form url.Values) response {
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return s.send(c, req)
+}
+
+// send sends req with the browser c and reads the page.
+func (s *step) send(c *http.Client, req *http.Request) response {
+	s.t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
 		s.t.Fatal(err)

@@ -104,13 +104,18 @@ func reason(err error) string {
 	return "malformed"
 }
 
+// ReturnIssuer is the iss of the tokens the step sends back to /continue. It is fixed (never the
+// request's Host header, which the client chooses) and is no tenant host, so a returned token
+// can never pass for one of the Action's.
+const ReturnIssuer = "urn:progressive-profiling:login-step"
+
 // sign returns the token the step sends back to /continue: HS256 with the shared secret, the
 // state Auth0 gave (which validateToken compares), the user (sub), a short exp, and the
 // changes for the Action to apply.
-func (h *Handler) sign(issuer, sub, state string, ops []loginclaims.Op) (string, error) {
+func (h *Handler) sign(sub, state string, ops []loginclaims.Op) (string, error) {
 	now := h.now()
 	b := jwt.NewBuilder().
-		Issuer(issuer).
+		Issuer(ReturnIssuer).
 		Subject(sub).
 		IssuedAt(now).
 		Expiration(now.Add(h.ttl)).
