@@ -160,6 +160,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusForbidden, "form not bound to this browser and token", h.locale(r, tok), problemForged, false)
 		return
 	}
+	// A used token gets the error page, whatever the form holds: invalid answers must not show
+	// the form again for a step that is over.
+	if used, err := h.once.Used(r.Context(), tok.id); err != nil || used {
+		h.refuseUsed(w, r, tok, err)
+		return
+	}
 	prompt, locale, ok := h.prompt(w, r, tok, state)
 	if !ok {
 		return

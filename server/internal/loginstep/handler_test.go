@@ -250,8 +250,15 @@ func TestEachTokenWorksOnce(t *testing.T) {
 		t.Fatalf("first POST: %d", r.code)
 	}
 	again := s.post(s.client, form)
+	invalid := url.Values{}
+	for k, v := range form {
+		invalid[k] = v
+	}
+	invalid.Set("action", actionSave)
+	invalid.Set("f:last_name", "") // required: would show the form with an error
+	againInvalid := s.post(s.client, invalid)
 	reload := s.get(s.client, tok, testState)
-	for name, r := range map[string]response{"second POST": again, "GET after use": reload} {
+	for name, r := range map[string]response{"second POST": again, "second POST with invalid answers": againInvalid, "GET after use": reload} {
 		if r.code != http.StatusConflict || strings.Contains(r.body, "/continue") || !strings.Contains(r.body, "already completed") {
 			t.Errorf("%s: %d, want 409 with an error page and no way to /continue\n%s", name, r.code, r.body)
 		}
