@@ -136,7 +136,12 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(prompt.Fields) == 0 && len(prompt.Topics) == 0 {
-		// Nothing left to ask (the profile changed since the Action looked): go on at once.
+		// Nothing left to ask (the profile changed since the Action looked): go on at once. A
+		// HEAD (a link checker, a prefetch) gets the headers only and never uses the token up.
+		if r.Method == http.MethodHead {
+			h.render(w, r, http.StatusOK, "continue", &page{T: textsFor(locale), ContinueURL: h.continueURL}, true)
+			return
+		}
 		h.finish(w, r, tok, state, tok.ticket.Profile)
 		return
 	}

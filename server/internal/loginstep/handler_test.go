@@ -451,6 +451,11 @@ fields:
   - {key: first_name, type: text, known_from: [given_name]}
 `)
 	tok := actionToken(t, testSecret, ticketClaims(t, &store.Profile{Attributes: map[string]any{"given_name": "Ada"}}, ""), nil)
+	// A HEAD first (a link checker): headers only, and the token stays unused.
+	head := s.do(s.client, http.MethodHead, s.srv.URL+Path+"?"+url.Values{"session_token": {tok}, "state": {testState}}.Encode(), nil)
+	if head.code != http.StatusOK || head.body != "" {
+		t.Errorf("HEAD: %d with %d bytes, want 200 and no body", head.code, len(head.body))
+	}
 	r := s.get(s.client, tok, testState)
 	if r.code != http.StatusOK {
 		t.Fatalf("GET: %d", r.code)
