@@ -93,8 +93,9 @@ exports.onContinuePostLogin = async (event, api) => {
       throw new Error('secret PROFILE_LOGIN_SECRET is missing');
     }
     const payload = api.redirect.validateToken({ secret, tokenParameterName: 'session_token' });
-    if (payload.sub !== undefined && payload.sub !== event.user.user_id) {
-      throw new Error('the step answered for another user');
+    // The step always names the user; a token naming no one, or someone else, applies nothing.
+    if (payload.sub !== event.user.user_id) {
+      throw new Error(payload.sub === undefined ? 'the token names no user' : 'the step answered for another user');
     }
     const ops = readChanges(payload.profile_changes);
     const answers = applyChanges(ops, event.user, api);

@@ -311,6 +311,7 @@ for (const [name, token, state, want] of [
   ['a token signed with another secret', stepToken([{ op: 'set', in: 'user_metadata', path: ['x'], value: 1 }], { secret: 'another-secret-of-enough-length-000000' }), 'state-1', /invalid signature/],
   ['no token (the step failed)', undefined, 'state-1', /malformed token/],
   ['a token for another user', stepToken([{ op: 'set', in: 'user_metadata', path: ['x'], value: 1 }], { sub: 'auth0|eve' }), 'state-1', /another user/],
+  ['a token naming no user', signHS256({ exp: 9e9, state: 'state-1', profile_changes: { v: 1, ops: [{ op: 'set', in: 'user_metadata', path: ['x'], value: 1 }] } }, SECRET), 'state-1', /names no user/],
   ['a change reaching for the prototype', stepToken([{ op: 'set', in: 'user_metadata', path: ['__proto__', 'polluted'], value: 1 }]), 'state-1', /malformed change/],
   ['changes of an unknown version', signHS256({ sub: ADA, exp: 9e9, state: 'state-1', profile_changes: { v: 2, ops: [] } }, SECRET), 'state-1', /no changes of a known version/],
 ]) {
