@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,8 +99,8 @@ func TestLoginStepInChromium(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	var logs strings.Builder
-	srv, err := app.New(cfg, slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)), app.Options{})
+	logs := &lockedWriter{w: &strings.Builder{}}
+	srv, err := app.New(cfg, slog.New(slog.NewTextHandler(logs, nil)), app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,15 +165,19 @@ func tail(s string, n int) string {
 
 // lockedWriter serialises writes of the server's goroutines to a builder.
 type lockedWriter struct {
-	mu chan struct{}
+	mu sync.Mutex
 	w  io.Writer
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
-	if l.mu == nil {
-		l.mu = make(chan struct{}, 1)
-	}
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// String returns what was written so far.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprint(l.w)
 }
