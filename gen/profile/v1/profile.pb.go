@@ -2263,7 +2263,12 @@ type GetLoginPromptRequest struct {
 	// The most fields to ask; see GetMissingFieldsRequest.max_fields.
 	MaxFields int32 `protobuf:"varint,4,opt,name=max_fields,json=maxFields,proto3" json:"max_fields,omitempty"`
 	// The user's profile as Auth0 has it at this login; required.
-	Profile       *LoginProfile `protobuf:"bytes,5,opt,name=profile,proto3" json:"profile,omitempty"`
+	Profile *LoginProfile `protobuf:"bytes,5,opt,name=profile,proto3" json:"profile,omitempty"`
+	// True to add an explanation to the prompt, as in GetMissingFieldsRequest: why each catalog
+	// field and topic is, or is not, asked at this login (fields stored in app_metadata are
+	// hidden: the user answers the step). For operators; the Action leaves it false, and it
+	// changes neither due nor the session token's claims.
+	Explain       bool `protobuf:"varint,6,opt,name=explain,proto3" json:"explain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2331,6 +2336,13 @@ func (x *GetLoginPromptRequest) GetProfile() *LoginProfile {
 		return x.Profile
 	}
 	return nil
+}
+
+func (x *GetLoginPromptRequest) GetExplain() bool {
+	if x != nil {
+		return x.Explain
+	}
+	return false
 }
 
 // LoginProfile is a user's profile as a post-login Action sees it: event.user and event.stats.
@@ -2414,7 +2426,8 @@ type GetLoginPromptResponse struct {
 	// True when the prompt asks at least one field or offers at least one topic: the Action
 	// redirects the user to the step. False means the login goes on.
 	Due bool `protobuf:"varint,1,opt,name=due,proto3" json:"due,omitempty"`
-	// What the step will ask, in the requested locale.
+	// What the step will ask, in the requested locale; explained only when the request sets
+	// explain.
 	Prompt *Prompt `protobuf:"bytes,2,opt,name=prompt,proto3" json:"prompt,omitempty"`
 	// The claims to sign into the redirect's session_token (the payload of
 	// api.redirect.encodeToken), set only when due. Pass them unchanged: the step trusts nothing
@@ -2624,14 +2637,15 @@ const file_profile_v1_profile_proto_rawDesc = "" +
 	"\x12ListFieldsResponse\x12-\n" +
 	"\x06fields\x18\x01 \x03(\v2\x15.profile.v1.FieldSpecR\x06fields\x12-\n" +
 	"\x06topics\x18\x02 \x03(\v2\x15.profile.v1.TopicSpecR\x06topics\x12,\n" +
-	"\x12default_max_fields\x18\x03 \x01(\x05R\x10defaultMaxFields\"\xb5\x01\n" +
+	"\x12default_max_fields\x18\x03 \x01(\x05R\x10defaultMaxFields\"\xcf\x01\n" +
 	"\x15GetLoginPromptRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x18\n" +
 	"\acontext\x18\x02 \x01(\tR\acontext\x12\x16\n" +
 	"\x06locale\x18\x03 \x01(\tR\x06locale\x12\x1d\n" +
 	"\n" +
 	"max_fields\x18\x04 \x01(\x05R\tmaxFields\x122\n" +
-	"\aprofile\x18\x05 \x01(\v2\x18.profile.v1.LoginProfileR\aprofile\"\xfa\x01\n" +
+	"\aprofile\x18\x05 \x01(\v2\x18.profile.v1.LoginProfileR\aprofile\x12\x18\n" +
+	"\aexplain\x18\x06 \x01(\bR\aexplain\"\xfa\x01\n" +
 	"\fLoginProfile\x127\n" +
 	"\n" +
 	"attributes\x18\x01 \x01(\v2\x17.google.protobuf.StructR\n" +

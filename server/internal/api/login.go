@@ -33,7 +33,7 @@ type Option func(*Service)
 // GetLoginPrompt says whether to send a user to the hosted step, from the profile the Auth0
 // Action supplies, and returns the claims of the step's token.
 func (s *Service) GetLoginPrompt(ctx context.Context, req *profilev1.GetLoginPromptRequest) (*profilev1.GetLoginPromptResponse, error) {
-	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields())}
+	preq := engine.PromptRequest{Context: req.GetContext(), MaxFields: int(req.GetMaxFields()), Explain: req.GetExplain()}
 	if preq.Context == "" {
 		preq.Context = LoginContext
 	}

@@ -93,6 +93,9 @@ func TestGetLoginPromptFromTheSuppliedProfile(t *testing.T) {
 			if got := resp.GetPrompt().GetFields()[0].GetLabel(); got != "Nom" {
 				t.Errorf("label in fr-CA = %q, want Nom", got)
 			}
+			if resp.GetPrompt().GetExplanation() != nil {
+				t.Errorf("explanation = %v, want none: the request did not ask for it", resp.GetPrompt().GetExplanation())
+			}
 			claims := resp.GetSessionTokenClaims().AsMap()
 			ticket, err := loginclaims.ParseTicket("google-oauth2|ada/1", claims[loginclaims.TicketClaim])
 			if err != nil {
@@ -101,8 +104,7 @@ func TestGetLoginPromptFromTheSuppliedProfile(t *testing.T) {
 			if ticket.Context != "login" || ticket.Locale != "fr-CA" {
 				t.Errorf("ticket context %q, locale %q; want login, fr-CA", ticket.Context, ticket.Locale)
 			}
-			wantAttrs := map[string]any{"given_name": "Ada", "family_name": nil, "logins_count": 2.0}
-			delete(wantAttrs, "family_name")
+			wantAttrs := map[string]any{"given_name": "Ada", "logins_count": 2.0}
 			if diff := cmp.Diff(wantAttrs, ticket.Profile.Attributes); diff != "" || ticket.Profile.UserMetadata != nil || ticket.Profile.AppMetadata != nil {
 				t.Errorf("ticket profile = %+v, want only what the catalog reads (attributes diff -want +got:\n%s)", ticket.Profile, diff)
 			}
@@ -110,6 +112,49 @@ func TestGetLoginPromptFromTheSuppliedProfile(t *testing.T) {
 	}
 	if n := ts.store.(*countingStore).calls.Load(); n != 0 {
 		t.Errorf("the store got %d calls, want 0 (GetLoginPrompt never reads nor writes it)", n)
+	}
+}
+
+// TestGetLoginPromptExplains: with explain, the prompt says why each field and topic is, or is
+// not, asked at this login; the verdict and the claims are those of the same request without it.
+func TestGetLoginPromptExplains(t *testing.T) {
+	ts, iss := loginPromptServer(t, true)
+	svc := iss.ServiceToken(t, "login-action", "read:profiles")
+	ctx := context.Background()
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			plain, err := tr.client(ts, svc).GetLoginPrompt(ctx, adaAtLogin(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := adaAtLogin(t)
+			req.Explain = true
+			resp, err := tr.client(ts, svc).GetLoginPrompt(ctx, req)
+			if err != nil {
+				t.Fatalf("GetLoginPrompt with explain: %v", err)
+			}
+			x := resp.GetPrompt().GetExplanation()
+			reasons := map[string]profilev1.PromptReason{}
+			for _, f := range x.GetFields() {
+				reasons[f.GetKey()] = f.GetReason()
+			}
+			for _, tp := range x.GetTopics() {
+				reasons[tp.GetTopic()] = tp.GetReason()
+			}
+			want := map[string]profilev1.PromptReason{
+				"first_name":    profilev1.PromptReason_PROMPT_REASON_KNOWN,
+				"last_name":     profilev1.PromptReason_PROMPT_REASON_ASKED,
+				"title":         profilev1.PromptReason_PROMPT_REASON_ASKED,
+				"company":       profilev1.PromptReason_PROMPT_REASON_OVER_LIMIT,
+				"weekly-digest": profilev1.PromptReason_PROMPT_REASON_ASKED,
+			}
+			if diff := cmp.Diff(want, reasons); diff != "" || x.GetLoginsCount() != 2 {
+				t.Errorf("explanation reasons (-want +got):\n%s\nlogins_count %d, want 2 (event.stats)", diff, x.GetLoginsCount())
+			}
+			if resp.GetDue() != plain.GetDue() || !cmp.Equal(resp.GetSessionTokenClaims().AsMap(), plain.GetSessionTokenClaims().AsMap()) {
+				t.Errorf("explain changed the verdict or the claims: %v / %v", resp, plain)
+			}
+		})
 	}
 }
 
