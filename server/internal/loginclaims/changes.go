@@ -1,7 +1,6 @@
 package loginclaims
 
 import (
-	"bytes"
 	"reflect"
 	"slices"
 
@@ -88,5 +87,3 @@ func ChangesClaims(ops []Op) map[string]any {
 	}
 	return map[string]any{ChangesClaim: map[string]any{"v": Version, "ops": ops}}
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

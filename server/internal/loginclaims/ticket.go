@@ -1,6 +1,7 @@
 package loginclaims
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,7 +97,7 @@ func ParseTicket(sub string, claim any) (Ticket, error) {
 }
 
 func strictUnmarshal(raw []byte, v any) error {
-	dec := json.NewDecoder(bytesReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
