@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"regexp"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -20,8 +19,6 @@ const LoginContext = "login"
 
 // errLoginStepOff is returned by GetLoginPrompt when the server does not serve the step.
 var errLoginStepOff = errors.New("the hosted login step is off on this server (PROFILE_LOGIN_STEP)")
-
-var localeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,34}$`)
 
 // WithLoginStep tells the service that the server hosts the login step, so that
 // GetLoginPrompt answers.
@@ -78,7 +75,7 @@ func (s *Service) GetLoginPrompt(ctx context.Context, req *profilev1.GetLoginPro
 // checkLoginRequest returns the violations of a GetLoginPrompt request's own fields.
 func checkLoginRequest(req *profilev1.GetLoginPromptRequest) error {
 	var vs []engine.Violation
-	if l := req.GetLocale(); l != "" && !localeRE.MatchString(l) {
+	if l := req.GetLocale(); l != "" && !engine.ValidLocale(l) {
 		vs = append(vs, engine.Violation{Field: "locale", Description: "must be a language tag such as fr or fr-CA: at most 35 letters, digits, '-' and '_'"})
 	}
 	if req.GetProfile() == nil {

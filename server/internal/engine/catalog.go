@@ -230,6 +230,14 @@ func (c *Catalog) Topic(key string) (*Topic, bool) {
 	return nil, false
 }
 
+// localeRE is the shape of a locale tag: letters, digits, "-" and "_", at most 35 characters
+// (BCP 47's longest well-formed tags fit).
+var localeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,34}$`)
+
+// ValidLocale reports whether locale has the shape of a locale tag, such as "fr" or "fr-CA", to
+// look translations up with.
+func ValidLocale(locale string) bool { return localeRE.MatchString(locale) }
+
 func localized(m map[string]string, locale, def string) string {
 	if len(m) == 0 || locale == "" {
 		return def

@@ -1,6 +1,10 @@
 package loginstep
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/acme/progressive-profiling/server/internal/engine"
+)
 
 // texts are the step's own words (the catalog supplies field labels and the title).
 type texts struct {
@@ -73,12 +77,12 @@ func textsFor(locale string) *texts {
 	return textsByLang["en"]
 }
 
-// browserLocale returns the first language of an Accept-Language header, or "".
+// browserLocale returns the first language of an Accept-Language header, or "" when it is no
+// locale tag (engine.ValidLocale).
 func browserLocale(header string) string {
 	first, _, _ := strings.Cut(header, ",")
 	tag, _, _ := strings.Cut(first, ";")
-	tag = strings.TrimSpace(tag)
-	if tag == "*" || len(tag) > 35 {
+	if tag = strings.TrimSpace(tag); !engine.ValidLocale(tag) {
 		return ""
 	}
 	return tag
