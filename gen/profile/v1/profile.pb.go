@@ -456,7 +456,7 @@ type Prompt struct {
 	// they depend on allow them).
 	ApplicableCount int32 `protobuf:"varint,5,opt,name=applicable_count,json=applicableCount,proto3" json:"applicable_count,omitempty"`
 	// Why each catalog field and topic is, or is not, in this prompt. Set only when the request
-	// asked for it with explain; absent (null in JSON) otherwise.
+	// asked for it with explain; otherwise absent, and left out of REST JSON (never null).
 	Explanation   *Explanation `protobuf:"bytes,6,opt,name=explanation,proto3" json:"explanation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -24,7 +24,9 @@ const maxFragments = 10000
 // prompt holds are shared, immutable messages (built once per catalog locale by the api
 // package), so each one's JSON is encoded once, by protojson itself, and reused; only the few
 // scalar fields around them are written per call. The result decodes to the same message as
-// protojson's own output (see TestRESTJSONMatchesProtojson).
+// protojson's own output (see TestRESTJSONMatchesProtojson). One field is left out when unset
+// instead of emitted as null: a prompt's explanation, debugging output that only a request with
+// explain gets, so that callers that do not ask for it receive the prompt they always did.
 type restJSON struct {
 	runtime.JSONPb
 	frags sync.Map // proto.Message (a shared spec) -> []byte
@@ -122,16 +124,13 @@ func (m *restJSON) appendPrompt(buf []byte, p *profilev1.Prompt) ([]byte, error)
 	buf = strconv.AppendInt(buf, int64(p.GetKnownCount()), 10)
 	buf = append(buf, `,"applicable_count":`...)
 	buf = strconv.AppendInt(buf, int64(p.GetApplicableCount()), 10)
-	buf = append(buf, `,"explanation":`...)
 	if x := p.GetExplanation(); x != nil {
 		// Built per call, so encoded per call, by protojson.
 		b, err := m.JSONPb.Marshal(x)
 		if err != nil {
 			return nil, err
 		}
-		buf = append(buf, b...)
-	} else {
-		buf = append(buf, "null"...)
+		buf = append(append(buf, `,"explanation":`...), b...)
 	}
 	return append(buf, '}'), nil
 }

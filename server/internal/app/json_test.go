@@ -14,7 +14,8 @@ import (
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 )
 
-// TestRESTJSONMatchesProtojson: the prompt fast path writes what protojson would, key for key.
+// TestRESTJSONMatchesProtojson: the prompt fast path writes what protojson would, key for key,
+// except an unset explanation, which it leaves out where protojson writes null.
 func TestRESTJSONMatchesProtojson(t *testing.T) {
 	maxLen := int32(100)
 	spec := &profilev1.FieldSpec{Key: "title", Label: "Job \"title\" <b>", Type: profilev1.FieldType_FIELD_TYPE_TEXT, MaxLength: &maxLen, Store: profilev1.FieldStore_FIELD_STORE_USER_METADATA,
@@ -61,6 +62,7 @@ func TestRESTJSONMatchesProtojson(t *testing.T) {
 					t.Fatalf("fast path wrote invalid JSON %s: %v", fast, err)
 				}
 				_ = json.Unmarshal(slow, &wantJSON)
+				dropNullExplanation(wantJSON)
 				if diff := cmp.Diff(wantJSON, gotJSON); diff != "" {
 					t.Errorf("JSON (-protojson +fast):\n%s", diff)
 				}
@@ -71,6 +73,45 @@ func TestRESTJSONMatchesProtojson(t *testing.T) {
 				if diff := cmp.Diff(tt.msg, back, protocmp.Transform()); diff != "" {
 					t.Errorf("decoded message (-want +got):\n%s", diff)
 				}
+			}
+		})
+	}
+}
+
+// dropNullExplanation removes "explanation": null from the prompt of a decoded response.
+func dropNullExplanation(resp any) {
+	r, _ := resp.(map[string]any)
+	p, _ := r["prompt"].(map[string]any)
+	if x, ok := p["explanation"]; ok && x == nil {
+		delete(p, "explanation")
+	}
+}
+
+// TestRESTJSONLeavesOutAnUnsetExplanation: a prompt without explain carries no explanation key
+// at all, so that REST callers that did not ask see no change; one with it carries the object.
+func TestRESTJSONLeavesOutAnUnsetExplanation(t *testing.T) {
+	plain := &profilev1.Prompt{KnownCount: 1, ApplicableCount: 2}
+	explained := &profilev1.Prompt{Explanation: &profilev1.Explanation{MaxFields: 2}}
+	tests := []struct {
+		name string
+		msg  proto.Message
+		want bool
+	}{
+		{"GetMissingFields", &profilev1.GetMissingFieldsResponse{Prompt: plain}, false},
+		{"SubmitFields", &profilev1.SubmitFieldsResponse{Prompt: plain, ChangedFields: []string{"title"}}, false},
+		{"GetMissingFields with explain", &profilev1.GetMissingFieldsResponse{Prompt: explained}, true},
+		{"SubmitFields with explain", &profilev1.SubmitFieldsResponse{Prompt: explained}, true},
+	}
+	m := newRESTJSON()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := m.Marshal(tt.msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, ok := restExplanation(t, b)
+			if ok != tt.want || (ok && string(x) == "null") {
+				t.Errorf("prompt %s: explanation present = %v, want %v (and never null)", b, ok, tt.want)
 			}
 		})
 	}
