@@ -49,8 +49,8 @@ const (
 	// Details: over_limit.
 	PromptReason_PROMPT_REASON_OVER_LIMIT PromptReason = 7
 	// The field is stored in app_metadata and only services answer it, so it is never asked of an
-	// end user. Given to end users only, without details: whether such a field is known or
-	// declined is not theirs to see.
+	// end user. Given to end users only, without details: where its value comes from and whether
+	// the application declined it are not theirs to see.
 	PromptReason_PROMPT_REASON_HIDDEN PromptReason = 8
 	// The user already subscribed to the topic. Details: subscribed.
 	PromptReason_PROMPT_REASON_SUBSCRIBED PromptReason = 9
@@ -1239,8 +1239,8 @@ type WaitingOnDetails struct {
 	// The keys of the fields this one comes after (the catalog's after) that are not known yet,
 	// in the catalog's order of after.
 	Fields []string `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty"`
-	// How many more such fields an end user's explanation leaves out because only services answer
-	// them (app_metadata); always 0 for services.
+	// How many more such fields an end user's explanation leaves out, unnamed, because only
+	// services answer them (app_metadata); always 0 for services.
 	HiddenCount   int32 `protobuf:"varint,2,opt,name=hidden_count,json=hiddenCount,proto3" json:"hidden_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
