@@ -60,7 +60,8 @@ func (m *restJSON) NewDecoder(r io.Reader) runtime.Decoder {
 	})
 }
 
-// Marshal encodes v, taking the fast path for the responses that carry a prompt.
+// Marshal encodes v, taking the fast path for the responses that carry a prompt (every one of
+// them, so that an unset explanation is left out of all of them).
 func (m *restJSON) Marshal(v any) ([]byte, error) {
 	var err error
 	switch r := v.(type) {
@@ -81,6 +82,21 @@ func (m *restJSON) Marshal(v any) ([]byte, error) {
 				if keys, err = json.Marshal(nonNil(r.GetChangedFields())); err == nil {
 					buf = append(append(append(buf, `,"changed_fields":`...), keys...), '}')
 					return buf, nil
+				}
+			}
+		}
+	case *profilev1.GetLoginPromptResponse:
+		if r.GetPrompt() != nil {
+			buf := make([]byte, 0, 1024)
+			buf = strconv.AppendBool(append(buf, `{"due":`...), r.GetDue())
+			buf = append(buf, `,"prompt":`...)
+			if buf, err = m.appendPrompt(buf, r.GetPrompt()); err == nil {
+				claims := []byte("null")
+				if c := r.GetSessionTokenClaims(); c != nil {
+					claims, err = m.JSONPb.Marshal(c)
+				}
+				if err == nil {
+					return append(append(append(buf, `,"session_token_claims":`...), claims...), '}'), nil
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
@@ -33,6 +34,10 @@ func TestRESTJSONMatchesProtojson(t *testing.T) {
 			Details: &profilev1.TopicExplanation_Subscribed{Subscribed: &profilev1.Subscription{Topic: "weekly-digest", Since: timestamppb.New(time.Unix(1764064800, 0))}}}},
 		LoginsCount: 2, MaxFields: 2,
 	}
+	claims, err := structpb.NewStruct(map[string]any{"profile_step": map[string]any{"v": 1, "context": "login"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		msg  proto.Message
@@ -44,6 +49,9 @@ func TestRESTJSONMatchesProtojson(t *testing.T) {
 		{"no prompt", &profilev1.GetMissingFieldsResponse{}},
 		{"submit with changes", &profilev1.SubmitFieldsResponse{Prompt: prompt, ChangedFields: []string{"title", "company"}}},
 		{"submit without changes", &profilev1.SubmitFieldsResponse{Prompt: prompt}},
+		{"login prompt, not due", &profilev1.GetLoginPromptResponse{Prompt: &profilev1.Prompt{Complete: true}}},
+		{"login prompt, due", &profilev1.GetLoginPromptResponse{Due: true, Prompt: prompt, SessionTokenClaims: claims}},
+		{"explained login prompt", &profilev1.GetLoginPromptResponse{Due: true, Prompt: explained, SessionTokenClaims: claims}},
 	}
 	m := newRESTJSON()
 	for _, tt := range tests {
@@ -101,6 +109,8 @@ func TestRESTJSONLeavesOutAnUnsetExplanation(t *testing.T) {
 		{"SubmitFields", &profilev1.SubmitFieldsResponse{Prompt: plain, ChangedFields: []string{"title"}}, false},
 		{"GetMissingFields with explain", &profilev1.GetMissingFieldsResponse{Prompt: explained}, true},
 		{"SubmitFields with explain", &profilev1.SubmitFieldsResponse{Prompt: explained}, true},
+		{"GetLoginPrompt", &profilev1.GetLoginPromptResponse{Prompt: plain}, false},
+		{"GetLoginPrompt with explain", &profilev1.GetLoginPromptResponse{Due: true, Prompt: explained}, true},
 	}
 	m := newRESTJSON()
 	for _, tt := range tests {
