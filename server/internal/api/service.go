@@ -97,7 +97,7 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 	var changed []string
 	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
 		patch, err := s.engine.Submit(current, sub)
-		changed = changedFields(patch, sub)
+		changed = changedFields(store.Changes(current, patch), sub)
 		return patch, err
 	})
 	if err != nil {

@@ -7,10 +7,14 @@ import (
 )
 
 // declineRecords are the decline times read from app_metadata.profiling_declines, which holds
-// {"fields": {key: RFC3339 time}, "topics": {key: RFC3339 time}}.
+// {"fields": {key: RFC3339 time}, "topics": {key: RFC3339 time}}. The service owns the entries of
+// its catalog's fields and topics; everything else in the object (other keys, entries of fields
+// and topics it does not know) belongs to someone else and is written back as it was.
 type declineRecords struct {
 	fields map[string]time.Time
 	topics map[string]time.Time
+	// stored is the object as read, nil when there is none.
+	stored map[string]any
 }
 
 // readDeclines parses the decline records of p into fresh maps, skipping malformed entries.
@@ -29,7 +33,7 @@ func readDeclines(p *store.Profile) declineRecords {
 // map, so a prompt for a user who declined nothing allocates nothing here.
 func peekDeclines(p *store.Profile) declineRecords {
 	raw, _ := metadata(p, StoreAppMetadata)[declinesKey].(map[string]any)
-	return declineRecords{fields: readTimes(raw["fields"]), topics: readTimes(raw["topics"])}
+	return declineRecords{fields: readTimes(raw["fields"]), topics: readTimes(raw["topics"]), stored: raw}
 }
 
 // readTimes parses a map of RFC 3339 times; nil when it holds none.
@@ -83,22 +87,22 @@ func (d declineRecords) topicDeclined(t *Topic, now time.Time) bool {
 	return ok
 }
 
-// build returns the JSON object to store, keeping only declines still in force for fields and
-// topics of the catalog, or nil when none is left.
+// build returns the JSON object to store, or nil when it would be empty: the declines still in
+// force for the catalog's fields and topics, and every entry the service does not own as stored.
 func (d declineRecords) build(c *Catalog, now time.Time) map[string]any {
-	fields := map[string]any{}
+	fields := notOwned(d.stored["fields"], func(k string) bool { _, ok := c.Field(k); return ok })
 	for k, t := range d.fields {
 		if f, ok := c.Field(k); ok && d.fieldDeclined(f, now) {
 			fields[k] = formatTime(t)
 		}
 	}
-	topics := map[string]any{}
+	topics := notOwned(d.stored["topics"], func(k string) bool { _, ok := c.Topic(k); return ok })
 	for k, t := range d.topics {
 		if tp, ok := c.Topic(k); ok && d.topicDeclined(tp, now) {
 			topics[k] = formatTime(t)
 		}
 	}
-	out := map[string]any{}
+	out := notOwned(d.stored, func(k string) bool { return k == "fields" || k == "topics" })
 	if len(fields) > 0 {
 		out["fields"] = fields
 	}
@@ -124,3 +128,16 @@ func (e *Engine) declinesChange(p *store.Profile, d declineRecords, now time.Tim
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// notOwned returns a copy of the entries of the JSON object v whose keys owned rejects, or an
+// empty map when v is not an object.
+func notOwned(v any, owned func(string) bool) map[string]any {
+	m, _ := v.(map[string]any)
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if !owned(k) {
+			out[k] = cloneJSON(e)
+		}
+	}
+	return out
+}

@@ -22,8 +22,10 @@ type Submission struct {
 	AllowAppMetadata bool
 }
 
-// Submit validates a submission against profile p and returns the patch to write: only keys
-// that change, with freshly built values, and an empty patch when nothing changes. It returns a
+// Submit validates a submission against profile p and returns the patch to write: every
+// submitted key with its normalised value (nil for a clear), and the decline records when they
+// change. Keys p already holds as submitted stay in the patch, so that a store whose copy of p is
+// stale still writes them (stores write only what store.Changes keeps). It returns a
 // *ForbiddenError when the submission touches app_metadata fields it may not, else a
 // *ValidationError listing every violation.
 func (e *Engine) Submit(p *store.Profile, s Submission) (store.Patch, error) {
@@ -75,8 +77,8 @@ func (e *Engine) checkForbidden(s Submission) error {
 	return &ForbiddenError{Fields: paths}
 }
 
-// submitValues validates and normalises each value, records changes in user and app, and drops
-// the decline of each answered field. It reports whether declines changed.
+// submitValues validates and normalises each value, records it in user or app, and drops the
+// decline of each answered field. It reports whether declines changed.
 func (e *Engine) submitValues(p *store.Profile, values map[string]any, vs *violations, user, app map[string]any, declines declineRecords) bool {
 	changed := false
 	keys := make([]string, 0, len(values))
@@ -104,16 +106,11 @@ func (e *Engine) submitValues(p *store.Profile, values map[string]any, vs *viola
 		if f.StoreKind() == StoreAppMetadata {
 			changes = app
 		}
-		cur, stored := metadata(p, f.StoreKind())[key]
 		if clear {
-			if stored && cur != nil {
-				changes[key] = nil
-			}
+			changes[key] = nil
 			continue
 		}
-		if !jsonEqual(cur, out) {
-			changes[key] = out
-		}
+		changes[key] = out
 		if _, ok := declines.fields[key]; ok {
 			delete(declines.fields, key)
 			changed = true

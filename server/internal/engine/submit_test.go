@@ -8,6 +8,7 @@ import (
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const submitCatalog = `
@@ -72,10 +73,26 @@ func TestSubmitPatches(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("patch (-want +got):\n%s", diff)
+			// What a store writes: the patch's changes to the profile.
+			if diff := cmp.Diff(tt.want, store.Changes(tt.p, got), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("written changes (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSubmitPatchNamesEverySubmittedKey checks that values the profile already holds stay in the
+// patch: a store whose copy is stale must still write them.
+func TestSubmitPatchNamesEverySubmittedKey(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	stored := profile(nil, map[string]any{"first_name": "Ada", "title": "CTO"}, nil)
+	got, err := e.Submit(stored, Submission{Values: map[string]any{"first_name": " Ada ", "title": "CEO", "age": nil}})
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	want := store.Patch{UserMetadata: map[string]any{"first_name": "Ada", "title": "CEO", "age": nil}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("patch (-want +got):\n%s", diff)
 	}
 }
 
@@ -108,12 +125,33 @@ func TestSubmitDeclineRecords(t *testing.T) {
 			declined(map[string]any{"age": earlier}),
 			Submission{Values: map[string]any{"age": 30.0}},
 			store.Patch{UserMetadata: map[string]any{"age": 30.0}, AppMetadata: map[string]any{declinesKey: nil}}},
-		{"expired and unknown declines are pruned when rewritten",
-			declined(map[string]any{"age": longAgo, "gone": earlier, "title": earlier}),
+		{"expired declines are pruned when rewritten",
+			declined(map[string]any{"age": longAgo, "title": earlier}),
 			Submission{Declines: []string{"first_name"}},
 			store.Patch{AppMetadata: map[string]any{declinesKey: map[string]any{"fields": map[string]any{
 				"title": earlier, "first_name": now,
 			}}}}},
+		{"entries the service does not own are kept as stored",
+			map[string]any{declinesKey: map[string]any{
+				"fields":     map[string]any{"gone": earlier, "other_app_field": "not a time", "age": longAgo},
+				"topics":     map[string]any{"other-news": earlier},
+				"by_the_crm": map[string]any{"x": 1.0},
+			}},
+			Submission{Declines: []string{"first_name"}, DeclineTopics: []string{"weekly-digest"}},
+			store.Patch{AppMetadata: map[string]any{declinesKey: map[string]any{
+				"fields":     map[string]any{"gone": earlier, "other_app_field": "not a time", "first_name": now},
+				"topics":     map[string]any{"other-news": earlier, "weekly-digest": now},
+				"by_the_crm": map[string]any{"x": 1.0},
+			}}}},
+		{"the record stays while entries the service does not own remain",
+			map[string]any{declinesKey: map[string]any{
+				"fields": map[string]any{"age": earlier, "gone": earlier},
+			}},
+			Submission{Values: map[string]any{"age": 30.0}},
+			store.Patch{
+				UserMetadata: map[string]any{"age": 30.0},
+				AppMetadata:  map[string]any{declinesKey: map[string]any{"fields": map[string]any{"gone": earlier}}},
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

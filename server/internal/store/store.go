@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"time"
 )
 
@@ -31,13 +32,75 @@ type Profile struct {
 // Patch is a change to a profile's metadata with Auth0's PATCH semantics: keys are merged at the
 // first level only, a value replaces the stored value of its key whole (nested objects included),
 // and a key mapped to nil is deleted.
+//
+// A patch may hold keys whose value the profile already has: stores write only what Changes
+// keeps. A nested object (a map value) in a patch is taken to be rebuilt from the stored one, so
+// a store whose copy of the profile may be stale computes such a patch again from the profile as
+// upstream holds it before writing it (see NeedsCurrent).
 type Patch struct {
 	UserMetadata map[string]any
 	AppMetadata  map[string]any
 }
 
-// Empty reports whether the patch changes nothing and so must not be written.
+// Empty reports whether the patch holds no key at all.
 func (p Patch) Empty() bool { return len(p.UserMetadata) == 0 && len(p.AppMetadata) == 0 }
+
+// Changes returns the part of patch that changes p: the keys whose value differs from the stored
+// one (a nil value counts only when the key is stored); a nil p is an empty profile. It returns
+// patch itself when every key changes, and an empty patch when none does.
+func Changes(p *Profile, patch Patch) Patch {
+	if p == nil {
+		p = &Profile{}
+	}
+	user, userAll := changedKeys(p.UserMetadata, patch.UserMetadata)
+	app, appAll := changedKeys(p.AppMetadata, patch.AppMetadata)
+	if userAll && appAll {
+		return patch
+	}
+	return Patch{UserMetadata: user, AppMetadata: app}
+}
+
+// changedKeys returns the entries of patch that change stored, and whether that is all of them.
+func changedKeys(stored, patch map[string]any) (map[string]any, bool) {
+	var out map[string]any
+	all := true
+	for k, v := range patch {
+		cur, ok := stored[k]
+		if (v == nil && !ok) || (ok && reflect.DeepEqual(cur, v)) {
+			all = false
+			continue
+		}
+		if out == nil {
+			out = make(map[string]any, len(patch))
+		}
+		out[k] = v
+	}
+	if all {
+		return patch, true
+	}
+	return out, false
+}
+
+// NeedsCurrent reports whether patch, computed from p, must be computed again from the profile
+// as upstream holds it before a store whose copy p may be stale writes it: when it writes nothing
+// (p may wrongly say nothing changes), when it leaves a key as p has it (upstream may differ), or
+// when it sets a nested object (rebuilt from p's, it would drop what p lacks). A patch that sets
+// every key it names to a new first-level value is safe on a stale copy: Auth0 merges it key by
+// key.
+func NeedsCurrent(p *Profile, patch Patch) bool {
+	c := Changes(p, patch)
+	if c.Empty() || len(c.UserMetadata) != len(patch.UserMetadata) || len(c.AppMetadata) != len(patch.AppMetadata) {
+		return true
+	}
+	for _, m := range []map[string]any{patch.UserMetadata, patch.AppMetadata} {
+		for _, v := range m {
+			if _, nested := v.(map[string]any); nested {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Apply returns a new profile: p with the patch merged in. p itself is not modified.
 func Apply(p *Profile, patch Patch) *Profile {

@@ -190,14 +190,15 @@ func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) 
 	return res[0], nil
 }
 
-// patchChange turns an UpdateFunc into a change of the profile: nil for an empty patch.
+// patchChange turns an UpdateFunc into a change of the profile: nil when the patch changes
+// nothing.
 func patchChange(fn store.UpdateFunc) changeFunc {
 	return func(cur *store.Profile) (*store.Profile, error) {
 		patch, err := fn(cur)
 		if err != nil {
 			return nil, err
 		}
-		if patch.Empty() {
+		if patch = store.Changes(cur, patch); patch.Empty() {
 			return nil, nil
 		}
 		if err := store.CheckKeys(patch); err != nil {
