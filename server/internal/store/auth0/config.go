@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/netaddr"
+	"github.com/acme/progressive-profiling/server/internal/replicas"
 )
 
 // Defaults applied by New to zero Config fields. The limiter defaults follow Auth0's
@@ -49,6 +50,10 @@ type Config struct {
 	// AttemptTimeout bounds each upstream attempt, token fetches included; the caller's
 	// deadline, when shorter, bounds it too.
 	AttemptTimeout time.Duration
+
+	// Coordinator is what the store shares with the other replicas of the service (see package
+	// replicas); the store closes it. Nil means a process on its own, with the budgets above.
+	Coordinator replicas.Coordinator
 
 	// Logger receives warnings about upstream failures; nil discards them.
 	Logger *slog.Logger
@@ -124,4 +129,13 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// readRate and writeRate are the configured budgets of reads and writes.
+func (c Config) readRate() replicas.Rate {
+	return replicas.Rate{PerSecond: c.RequestsPerSecond, Burst: c.Burst}
+}
+
+func (c Config) writeRate() replicas.Rate {
+	return replicas.Rate{PerSecond: c.WritesPerSecond, Burst: c.WriteBurst}
 }

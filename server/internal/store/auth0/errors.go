@@ -10,6 +10,7 @@ import (
 	"github.com/auth0/go-auth0/management"
 	"golang.org/x/oauth2"
 
+	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -49,7 +50,7 @@ func (f *failure) storeError(wait time.Duration) *store.Error {
 
 // classify maps an error of one attempt to a failure, or to the caller's context error when the
 // caller's context (ctx) ended. actx is the attempt's context.
-func (s *Store) classify(ctx, actx context.Context, info *rateInfo, err error) error {
+func (s *Store) classify(ctx, actx context.Context, kind replicas.Kind, info *rateInfo, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -62,7 +63,7 @@ func (s *Store) classify(ctx, actx context.Context, info *rateInfo, err error) e
 		retryable := tokenErr.Response != nil && tokenErr.Response.StatusCode >= http.StatusInternalServerError
 		return &failure{kind: store.KindUnavailable, msg: "could not authenticate to Auth0", retryable: retryable, cause: err}
 	case errors.As(err, &apiErr):
-		return s.classifyStatus(apiErr, info)
+		return s.classifyStatus(apiErr, kind, info)
 	case actx.Err() != nil:
 		return &failure{kind: store.KindUnavailable, msg: "Auth0 did not answer in time", retryable: true, cause: err}
 	default:
@@ -71,7 +72,7 @@ func (s *Store) classify(ctx, actx context.Context, info *rateInfo, err error) e
 }
 
 // classifyStatus maps an error response of the Management API.
-func (s *Store) classifyStatus(err management.Error, info *rateInfo) *failure {
+func (s *Store) classifyStatus(err management.Error, kind replicas.Kind, info *rateInfo) *failure {
 	status := err.Status()
 	switch {
 	case status == http.StatusNotFound:
@@ -82,7 +83,7 @@ func (s *Store) classifyStatus(err management.Error, info *rateInfo) *failure {
 		if d := time.Until(info.reset); d > wait {
 			wait = d
 		}
-		s.throttle(info.bucket, time.Now().Add(wait))
+		s.throttle(kind, time.Now().Add(wait))
 		return &failure{kind: store.KindRateLimited, msg: "Auth0 rate limit reached", retryable: true, retryAfter: wait, cause: err}
 	case status == http.StatusUnauthorized:
 		return &failure{kind: store.KindUnavailable, msg: "Auth0 refused the service's credentials", cause: err}
@@ -98,12 +99,12 @@ func (s *Store) classifyStatus(err management.Error, info *rateInfo) *failure {
 	}
 }
 
-// throttle remembers that Auth0 throttles bucket b until t, so that no request of that kind is
-// sent before then.
-func (s *Store) throttle(b bucket, t time.Time) {
+// throttle remembers that Auth0 throttles requests of kind k until t, so that none is sent
+// before then.
+func (s *Store) throttle(k replicas.Kind, t time.Time) {
 	for {
-		cur := s.throttledUntil[b].Load()
-		if t.UnixNano() <= cur || s.throttledUntil[b].CompareAndSwap(cur, t.UnixNano()) {
+		cur := s.throttledUntil[k].Load()
+		if t.UnixNano() <= cur || s.throttledUntil[k].CompareAndSwap(cur, t.UnixNano()) {
 			return
 		}
 	}

@@ -13,10 +13,12 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
 )
 
+// patchMetadata sets new first-level values, a patch the store sends without reading the
+// profile again first: faults injected after a warm read meet its PATCH.
 var (
 	seedMetadata     = map[string]any{"keep": "yes"}
-	patchMetadata    = map[string]any{"a": "1", "b": map[string]any{"c": "2"}}
-	completeMetadata = map[string]any{"keep": "yes", "a": "1", "b": map[string]any{"c": "2"}}
+	patchMetadata    = map[string]any{"a": "1", "b": []any{"c", "2"}}
+	completeMetadata = map[string]any{"keep": "yes", "a": "1", "b": []any{"c", "2"}}
 )
 
 // TestFaultsGiveTheRightErrorAndNeverAPartialWrite injects upstream faults into reads and

@@ -25,11 +25,14 @@ func TestPatchBodyCarriesOnlyThePatchKeys(t *testing.T) {
 		{"a deletion is sent as null", store.Patch{AppMetadata: map[string]any{"x": nil}}, `{"app_metadata":{"x":null}}`},
 		{"a nested object is sent whole", store.Patch{UserMetadata: map[string]any{"subscribed": map[string]any{"t": map[string]any{"source": "s"}}, "gone": nil}},
 			`{"user_metadata":{"subscribed":{"t":{"source":"s"}},"gone":null}}`},
+		{"keys that already hold their value are left out", store.Patch{UserMetadata: map[string]any{"a": "1", "keep": "yes", "never": nil}},
+			`{"user_metadata":{"a":"1"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newDouble(t)
-			attrs := map[string]any{"given_name": "Ada", "email": "ada@example.com", "user_metadata": map[string]any{"keep": "yes"}}
+			attrs := map[string]any{"given_name": "Ada", "email": "ada@example.com",
+				"user_metadata": map[string]any{"keep": "yes", "gone": "old"}, "app_metadata": map[string]any{"x": "old"}}
 			srv.AddUser(journeyUser, attrs)
 			rec := newRecorder(t)
 			s := newTestStore(t, srv, func(c *Config) { c.HTTPClient = &http.Client{Transport: rec} })

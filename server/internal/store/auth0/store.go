@@ -12,8 +12,8 @@ import (
 	"github.com/auth0/go-auth0/management"
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 
+	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -28,14 +28,17 @@ type Store struct {
 	renewMu   sync.Mutex
 	renewedAt time.Time
 	cache     *profileCache
-	locks     *keyLock
 	flight    singleflight.Group
-	reads     *rate.Limiter
-	writes    *rate.Limiter
+	// budgetWaits holds, for each shared read waiting for its Management API budget, when it
+	// may send its request.
+	budgetWaits sync.Map
+	// coord is what this store shares with the other replicas: write locks, invalidations,
+	// shared copies and the Management API budget.
+	coord replicas.Coordinator
 
-	// throttledUntil is the end of the last throttling window Auth0 announced for each bucket,
-	// in unix nanoseconds.
-	throttledUntil [buckets]atomic.Int64
+	// throttledUntil is the end of the last throttling window Auth0 announced for each kind of
+	// request, in unix nanoseconds.
+	throttledUntil [2]atomic.Int64
 	stats          counters
 
 	ctx       context.Context // lives until Close; bounds token refreshes and shared reads
@@ -62,13 +65,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth0 store: cache: %w", err)
 	}
-	s := &Store{
-		cfg:    cfg,
-		cache:  cache,
-		locks:  newKeyLock(),
-		reads:  rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst),
-		writes: rate.NewLimiter(rate.Limit(cfg.WritesPerSecond), cfg.WriteBurst),
+	s := &Store{cfg: cfg, cache: cache, coord: cfg.Coordinator}
+	if s.coord == nil {
+		s.coord = replicas.NewLocal(cfg.readRate(), cfg.writeRate())
 	}
+	s.coord.Watch(cache.invalidate, cache.purge)
 	var rt http.RoundTripper
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		rt = cfg.HTTPClient.Transport
@@ -103,26 +104,40 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Get returns the user's profile, from the cache when fresh. Concurrent misses for one user share
-// one upstream read. An unknown user is an error of kind KindNotFound.
+// Get returns the user's profile, from the cache when fresh and this replica misses no
+// invalidation. Concurrent misses for one user share one read: of the copy another replica
+// shared, else of Auth0. An unknown user is an error of kind KindNotFound.
 func (s *Store) Get(ctx context.Context, userID string) (*store.Profile, error) {
 	if err := s.check(userID); err != nil {
 		return nil, err
 	}
-	if p, ok := s.cache.get(userID); ok {
-		s.stats.cacheHits.Add(1)
+	if p, ok := s.cached(userID); ok {
 		return p, nil
 	}
-	s.stats.cacheMisses.Add(1)
 	p, err := s.withRetries(ctx, func(ctx context.Context) (*store.Profile, error) { return s.sharedRead(ctx, userID) })
 	return p, s.logged(ctx, "get user", err)
 }
 
-// sharedRead joins (or starts) the one upstream read of userID in flight. The read itself runs
-// under the store's context, so a caller that gives up does not fail the others; each caller
-// waits only as long as its own context allows.
+// cached returns the cached profile when it may be served, counting hits and misses.
+func (s *Store) cached(userID string) (*store.Profile, bool) {
+	if s.coord.Coherent() {
+		if p, ok := s.cache.get(userID); ok {
+			s.stats.cacheHits.Add(1)
+			return p, true
+		}
+	}
+	s.stats.cacheMisses.Add(1)
+	return nil, false
+}
+
+// sharedRead joins (or starts) the one read of userID in flight. The read itself runs under the
+// store's context, so a caller that gives up does not fail the others; each caller waits only as
+// long as its own context allows.
 func (s *Store) sharedRead(ctx context.Context, userID string) (*store.Profile, error) {
 	ch := s.flight.DoChan(userID, func() (any, error) { return s.readThrough(userID) })
+	if err := s.beyondBudget(ctx, userID); err != nil {
+		return nil, err
+	}
 	select {
 	case r := <-ch:
 		if r.Err != nil {
@@ -130,13 +145,33 @@ func (s *Store) sharedRead(ctx context.Context, userID string) (*store.Profile, 
 		}
 		return r.Val.(*store.Profile), nil
 	case <-ctx.Done():
+		if err := s.beyondBudget(ctx, userID); err != nil {
+			return nil, err
+		}
 		return nil, ctx.Err()
 	}
 }
 
-// readThrough reads userID upstream into the cache, within one attempt timeout (lock and
-// limiter waits included). It holds the user's lock so that a read started before a write cannot
-// put the older profile back into the cache after it.
+// beyondBudget returns a rate-limited error when the shared read of userID waits for budget
+// until after the caller's deadline: such a caller is told when to retry rather than left to
+// time out.
+func (s *Store) beyondBudget(ctx context.Context, userID string) error {
+	deadline, ok := ctx.Deadline()
+	v, waiting := s.budgetWaits.Load(userID)
+	if !ok || !waiting {
+		return nil
+	}
+	sendAt := v.(time.Time)
+	if !sendAt.After(deadline) {
+		return nil
+	}
+	return &store.Error{Kind: store.KindRateLimited, Message: budgetExhausted, RetryAfter: time.Until(sendAt),
+		Err: errors.New("the shared read waits for the Management API budget past the caller's deadline")}
+}
+
+// readThrough reads userID into the cache within one attempt timeout, budget waits included:
+// from the copy another replica shared when there is a fresh one, else from Auth0, sharing what
+// it read.
 func (s *Store) readThrough(userID string) (*store.Profile, error) {
 	s.mu.Lock()
 	if s.closed {
@@ -149,19 +184,29 @@ func (s *Store) readThrough(userID string) (*store.Profile, error) {
 
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.AttemptTimeout)
 	defer cancel()
-	unlock, err := s.locks.lock(ctx, userID)
+	ticket := s.cache.begin(userID)
+	shared, readAt, version, ok := s.coord.Load(ctx, userID)
+	if ok {
+		s.cache.finish(ticket, shared, readAt)
+		return shared, nil
+	}
+	grants, err := s.reserve(ctx, 1, 0)
 	if err != nil {
+		s.cache.finish(ticket, nil, readAt)
+		return nil, err
+	}
+	if g := grants.Reads[0]; g.Wait > 0 {
+		s.budgetWaits.Store(userID, g.NotBefore)
+		defer s.budgetWaits.Delete(userID)
+	}
+	readAt = time.Now()
+	p, err := s.request(ctx, replicas.Read, http.MethodGet, userID, nil, &grants.Reads[0])
+	if err != nil {
+		s.cache.finish(ticket, nil, readAt)
 		return nil, s.sharedFailure(err)
 	}
-	defer unlock()
-	if p, ok := s.cache.get(userID); ok {
-		return p, nil
-	}
-	p, err := s.request(ctx, s.reads, http.MethodGet, userID, nil)
-	if err != nil {
-		return nil, s.sharedFailure(err)
-	}
-	s.cache.add(userID, p)
+	s.cache.finish(ticket, p, readAt)
+	s.coord.Share(ctx, userID, version, p, readAt)
 	return p, nil
 }
 
@@ -179,61 +224,90 @@ func (s *Store) sharedFailure(err error) error {
 	}
 }
 
-// Update serialises read-modify-writes of one user: it reads the current profile (cache or
-// GET), calls fn, and sends only the patch's keys in one PATCH, whose response refreshes the
-// cache. An empty patch writes nothing. When the PATCH fails the user's cache entry is dropped,
-// so the next read fetches whatever Auth0 holds.
+// Update runs a read-modify-write of one user under the user's write lock, which every replica
+// sharing the coordinator respects. fn first sees the cached profile; when its patch needs the
+// profile as Auth0 holds it (store.NeedsCurrent: a rebuilt nested object, or a decision that
+// something is unchanged) or nothing is cached, the profile is read from Auth0 under the lock
+// and fn runs again on it. Only the keys that change are sent, in one PATCH whose response
+// refreshes the cache; nothing that changes nothing is sent. When the PATCH fails the user's
+// cache entry is dropped, here and on every replica, so the next read fetches whatever Auth0
+// holds.
 func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) (*store.Profile, error) {
 	if err := s.check(userID); err != nil {
 		return nil, err
 	}
-	unlock, err := s.locks.lock(ctx, userID)
+	lease, err := s.coord.Lock(ctx, userID)
 	if err != nil {
-		return nil, err
+		return nil, s.logged(ctx, "lock user", lockError(err))
 	}
-	defer unlock()
+	outcome := released{}
+	defer func() { lease.Release(outcome.profile, outcome.wrote) }()
+	if !lease.Until.IsZero() {
+		// The work must be over before the lease can run out and let another writer in.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, lease.Until)
+		defer cancel()
+	}
 
-	cur, err := s.current(ctx, userID)
-	if err != nil {
-		return nil, s.logged(ctx, "get user", err)
+	cur, cached := s.cached(userID)
+	var patch store.Patch
+	if cached {
+		if patch, err = fn(cur); err != nil {
+			return nil, err
+		}
 	}
-	patch, err := fn(cur)
-	if err != nil {
-		return nil, err
+	reads := 0
+	if !cached || store.NeedsCurrent(cur, patch) {
+		reads = 1
 	}
-	if patch.Empty() {
+	grants, err := s.reserve(ctx, reads, 1)
+	if err != nil {
+		return nil, s.logged(ctx, "update user", final(err))
+	}
+	if reads > 0 {
+		cur, err = s.withRetries(ctx, s.attempts(replicas.Read, http.MethodGet, userID, nil, grants.Reads))
+		if err != nil {
+			return nil, s.logged(ctx, "get user", err)
+		}
+		s.cache.put(userID, cur)
+		if patch, err = fn(cur); err != nil {
+			return nil, err
+		}
+	}
+	changes := store.Changes(cur, patch)
+	if changes.Empty() {
 		return cur, nil
 	}
-	if err := store.CheckKeys(patch); err != nil {
+	if err := store.CheckKeys(changes); err != nil {
 		return nil, err
 	}
-	body := patchBody(patch)
-	p, err := s.withRetries(ctx, func(ctx context.Context) (*store.Profile, error) {
-		return s.request(ctx, s.writes, http.MethodPatch, userID, body)
-	})
+	outcome.wrote = true
+	p, err := s.withRetries(ctx, s.attempts(replicas.Write, http.MethodPatch, userID, patchBody(changes), grants.Writes))
 	if err != nil {
-		s.cache.remove(userID)
+		s.cache.invalidate(userID)
 		return nil, s.logged(ctx, "update user", err)
 	}
-	s.cache.add(userID, p)
+	s.cache.put(userID, p)
+	outcome.profile = p
 	return p, nil
 }
 
-// current returns the cached profile or reads it; the caller holds the user's lock.
-func (s *Store) current(ctx context.Context, userID string) (*store.Profile, error) {
-	if p, ok := s.cache.get(userID); ok {
-		s.stats.cacheHits.Add(1)
-		return p, nil
+// released is what an update tells the other replicas when it releases the lock.
+type released struct {
+	profile *store.Profile
+	wrote   bool
+}
+
+// attempts returns the attempt function of a request made with retries: the first attempt uses
+// the grant reserved for it, the others reserve their own.
+func (s *Store) attempts(kind replicas.Kind, method, userID string, body map[string]any, reserved []replicas.Grant) attemptFunc {
+	return func(ctx context.Context) (*store.Profile, error) {
+		var g *replicas.Grant
+		if len(reserved) > 0 {
+			g, reserved = &reserved[0], reserved[1:]
+		}
+		return s.request(ctx, kind, method, userID, body, g)
 	}
-	s.stats.cacheMisses.Add(1)
-	p, err := s.withRetries(ctx, func(ctx context.Context) (*store.Profile, error) {
-		return s.request(ctx, s.reads, http.MethodGet, userID, nil)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.cache.add(userID, p)
-	return p, nil
 }
 
 // Close stops token refreshes, waits for shared reads to end and releases idle connections.
@@ -248,6 +322,9 @@ func (s *Store) Close() error {
 	}
 	s.cancel()
 	s.inflight.Wait()
+	if err := s.coord.Close(); err != nil {
+		s.cfg.Logger.Warn("auth0 store: closing the replicas' coordinator", "error", err)
+	}
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/auth0/go-auth0/management"
-	"golang.org/x/time/rate"
 
+	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -49,19 +49,27 @@ func (s *Store) withRetries(ctx context.Context, attempt attemptFunc) (*store.Pr
 	}
 }
 
-// request makes one upstream request: it honours a known throttling window and the client-side
-// limiter, then calls the Management API with a per-attempt timeout under the caller's deadline.
-func (s *Store) request(ctx context.Context, lim *rate.Limiter, method, userID string, body map[string]any) (*store.Profile, error) {
-	b := readBucket
-	if lim == s.writes {
-		b = writeBucket
-	}
-	if until := time.Unix(0, s.throttledUntil[b].Load()); time.Now().Before(until) {
+// request makes one upstream request: it honours a known throttling window, waits for its grant
+// of the Management API budget (reserving one when g is nil), then calls the Management API with
+// a per-attempt timeout under the caller's deadline, and reports the response's rate-limit
+// headers to the budget.
+func (s *Store) request(ctx context.Context, kind replicas.Kind, method, userID string, body map[string]any, g *replicas.Grant) (*store.Profile, error) {
+	if until := time.Unix(0, s.throttledUntil[kind].Load()); time.Now().Before(until) {
 		return nil, &failure{kind: store.KindRateLimited, retryable: true, retryAfter: time.Until(until),
 			msg: "Auth0 rate limit reached", cause: errors.New("waiting for the rate limit to reset")}
 	}
-	if err := s.waitLimiter(ctx, lim); err != nil {
-		return nil, err
+	if g == nil {
+		grants, err := s.reserve(ctx, b2i(kind == replicas.Read), b2i(kind == replicas.Write))
+		if err != nil {
+			return nil, err
+		}
+		g = &append(grants.Reads, grants.Writes...)[0]
+	}
+	if wait := time.Until(g.NotBefore); wait > 0 {
+		s.stats.limiterWaits.Add(1)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
 	}
 	if method == http.MethodGet {
 		s.stats.gets.Add(1)
@@ -70,10 +78,13 @@ func (s *Store) request(ctx context.Context, lim *rate.Limiter, method, userID s
 	}
 	actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
 	defer cancel()
-	info := &rateInfo{bucket: b}
+	info := &rateInfo{}
 	ex := &exchange{body: body}
 	api := s.api.Load()
 	err := api.Request(withRateInfo(actx, info), method, api.URI("users", userID), ex)
+	if info.seen {
+		s.coord.Observe(*g, info.observation(g.Seq))
+	}
 	if err == nil && ex.response == nil {
 		err = errors.New("empty response body")
 	}
@@ -84,29 +95,61 @@ func (s *Store) request(ctx context.Context, lim *rate.Limiter, method, userID s
 			return nil, &failure{kind: store.KindUnavailable, msg: "Auth0 refused the service's token", retryable: true,
 				retryAfter: renewedRetryWait, cause: err}
 		}
-		return nil, s.classify(ctx, actx, info, err)
+		return nil, s.classify(ctx, actx, kind, info, err)
 	}
 	return toProfile(userID, ex.response), nil
 }
 
-// waitLimiter waits for the client-side limiter when the wait fits the deadline.
-func (s *Store) waitLimiter(ctx context.Context, lim *rate.Limiter) error {
-	r := lim.Reserve()
-	d := r.Delay()
-	if d <= 0 {
-		return nil
+// reserve takes reads and writes from the Management API budget, waiting at most as long as the
+// caller's deadline allows; beyond that the caller gets a retryable KindRateLimited failure.
+func (s *Store) reserve(ctx context.Context, reads, writes int) (replicas.Grants, error) {
+	g, err := s.coord.Reserve(ctx, reads, writes, maxWait(ctx))
+	var ex *replicas.ExhaustedError
+	switch {
+	case errors.As(err, &ex):
+		return g, &failure{kind: store.KindRateLimited, retryAfter: ex.RetryAfter, msg: budgetExhausted, cause: err}
+	case err != nil && ctx.Err() != nil:
+		return g, ctx.Err()
 	}
-	if !fits(ctx, d) {
-		r.Cancel()
-		return &failure{kind: store.KindRateLimited, retryAfter: d, msg: "Auth0 request budget of this service exhausted",
-			cause: errors.New("client-side rate limiter")}
+	return g, err
+}
+
+// budgetExhausted tells callers that the service holds back to stay within Auth0's limits.
+const budgetExhausted = "Auth0 request budget of this service exhausted"
+
+// final turns the failure of an attempt made without retries into the error callers see.
+func final(err error) error {
+	var f *failure
+	if errors.As(err, &f) {
+		return f.storeError(0)
 	}
-	s.stats.limiterWaits.Add(1)
-	if err := sleep(ctx, d); err != nil {
-		r.Cancel()
-		return err
+	return err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	return nil
+	return 0
+}
+
+// maxWait is how long a request may wait for its budget: until the caller's deadline.
+func maxWait(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return maxWaitWithoutDeadline
+	}
+	return time.Until(deadline)
+}
+
+// lockError turns a failure to take a user's write lock into the error callers see.
+func lockError(err error) error {
+	var u *replicas.UnavailableError
+	if errors.As(err, &u) {
+		return &store.Error{Kind: store.KindUnavailable, Message: "the replicas' shared lock is unavailable; retry later",
+			RetryAfter: u.RetryAfter, Err: err}
+	}
+	return err
 }
 
 // fits reports whether waiting d leaves the caller's deadline ahead.

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -16,7 +15,6 @@ const (
 )
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	setRateHeaders(w.Header(), bucketSize-1, time.Now().Add(time.Second))
 	switch {
 	case r.URL.Path == "/oauth/token" && r.Method == http.MethodPost:
 		s.serveToken(w, r)
@@ -97,6 +95,7 @@ func (s *Server) serveUser(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// countAndAuthorize counts the request, applies the tenant's rate limit and checks the token.
 func (s *Server) countAndAuthorize(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -105,6 +104,9 @@ func (s *Server) countAndAuthorize(w http.ResponseWriter, r *http.Request) bool 
 		s.calls.Get++
 	case http.MethodPatch:
 		s.calls.Patch++
+	}
+	if !s.limitRequest(w, r) {
+		return false
 	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || !s.issued[tok] {
@@ -133,7 +135,7 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case s.throttleNext > 0:
 		s.throttleNext--
-		setRateHeaders(w.Header(), 0, s.throttleTill)
+		setRateHeaders(w.Header(), s.limit.Burst, 0, s.throttleTill)
 		writeAPIError(w, http.StatusTooManyRequests, "Global limit has been reached", "too_many_requests")
 		return false
 	case s.failNext > 0:
@@ -175,12 +177,6 @@ func (s *Server) patchUser(w http.ResponseWriter, raw []byte, id string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
-}
-
-func setRateHeaders(h http.Header, remaining int, reset time.Time) {
-	h.Set("X-RateLimit-Limit", strconv.Itoa(bucketSize))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 }
 
 // writeAPIError writes a Management API error body.

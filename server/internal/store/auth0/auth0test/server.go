@@ -16,13 +16,12 @@ const (
 	ClientSecret = "auth0test-secret-do-not-log"
 )
 
-// Rate-limit headers of responses that are not throttled: a bucket of this size, refilled
-// within a second.
-const bucketSize = 50
-
 // Counts are the requests the double received, faulty answers included.
 type Counts struct {
 	Token, Get, Patch int
+	// Throttled counts the requests refused with 429 because the tenant's rate limit was
+	// exceeded (not those Throttle injects).
+	Throttled int
 }
 
 // Server is a Management API look-alike running on a loopback httptest server.
@@ -40,11 +39,14 @@ type Server struct {
 	throttleNext int
 	throttleTill time.Time
 	tokenFailure bool
+	limit        RateLimit
+	buckets      [2]tokenBucket
 }
 
 // NewServer starts a double with no users.
 func NewServer() *Server {
 	s := &Server{users: make(map[string]map[string]any), issued: make(map[string]bool)}
+	s.SetRateLimit(DefaultRateLimit)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
 }

@@ -1,0 +1,180 @@
+package replicas
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind is one of the Management API budgets a request counts against: Auth0 limits reading and
+// writing users separately on some plans and together on others.
+type Kind int
+
+const (
+	// Read is a GET of a user.
+	Read Kind = iota
+	// Write is a PATCH of a user.
+	Write
+	kinds
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Rate is a configured budget: Burst requests at once, refilled at PerSecond.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// interval is the time one request of the rate takes to refill, in microseconds.
+func (r Rate) interval() int64 { return int64(float64(time.Second/time.Microsecond) / r.PerSecond) }
+
+// Observation is what one Management API response said of the budget its request counted
+// against, from its x-ratelimit-* headers.
+type Observation struct {
+	// Limit is x-ratelimit-limit: the size of Auth0's bucket.
+	Limit int64
+	// Remaining is x-ratelimit-remaining: the requests left in it when Auth0 answered.
+	Remaining int64
+	// ResetIn is how long after the response x-ratelimit-reset lies: the time Auth0 needs to
+	// refill the bucket.
+	ResetIn time.Duration
+	// At is when the response arrived.
+	At time.Time
+	// Seq is the grant sequence number the request went out under (Grant.Seq).
+	Seq int64
+}
+
+// Grant is a reservation of budget for a request.
+type Grant struct {
+	// Wait is how long after the reservation the request may be sent, and NotBefore when.
+	Wait      time.Duration
+	NotBefore time.Time
+	// Kind is the budget the request counts against.
+	Kind Kind
+	// Bucket names the bucket that granted it and Seq numbers the grant within it, so that the
+	// response's observation lands where the request was counted.
+	Bucket string
+	Seq    int64
+}
+
+// bucketName names the bucket that a kind's requests count against. Until Auth0 announces its
+// bucket sizes, reads and writes have one each; then kinds whose buckets have the same size
+// share one, taken to be Auth0's tenant-wide bucket (a plan with one limit for every call), and
+// kinds whose sizes differ keep their own.
+func bucketName(k Kind, limit int64) string {
+	if limit <= 0 {
+		return k.String()
+	}
+	return fmt.Sprintf("limit-%d", limit)
+}
+
+// The budget has two parts, both kept as a generic cell rate algorithm (GCRA) in microseconds on
+// the clock of whoever keeps them: the configured budget of each kind, and a mirror of each of
+// Auth0's buckets as its x-ratelimit-* headers show it. A request needs both: the configured
+// numbers are a ceiling that Auth0's headers may only lower. Every grant moves a GCRA's
+// theoretical arrival time (TAT: when the bucket is full again if nothing more is sent) one
+// interval later; every response's headers put the mirror back where Auth0 says it is. Redis
+// keeps the same state in a hash, updated by budget.lua with the same rules; the tests run both
+// through one table.
+
+// intervalWindow is how long the shortest refill interval seen stays in force (microseconds).
+const intervalWindow = int64(30 * time.Second / time.Microsecond)
+
+// gcra is one bucket of the generic cell rate algorithm.
+type gcra struct {
+	// TAT is the theoretical arrival time: when the bucket is full again if nothing more is sent.
+	TAT int64
+}
+
+// wait is how long a request must wait at now in a bucket of burst requests refilled one every
+// interval, and the TAT after it.
+func (g gcra) wait(interval, burst, now int64) (wait, next int64) {
+	next = max(g.TAT, now) + interval
+	return max(next-max(burst, 1)*interval-now, 0), next
+}
+
+// mirror is one of Auth0's buckets as its responses showed it.
+type mirror struct {
+	gcra
+	// Interval is the refill time per request that the headers showed, 0 while unknown, and
+	// IntervalAt when it was last seen. Each response gives an interval at least as long as the
+	// true one (see observe): the shortest seen within intervalWindow is kept.
+	Interval, IntervalAt int64
+	// Seq counts the requests granted; Applied is the Seq of the newest observation applied.
+	Seq, Applied int64
+	// Prev is the bucket a kind counted against before this one took over (when Auth0's headers
+	// first showed its size); the grants it made count as this bucket's.
+	Prev string
+}
+
+// interval is the mirror's refill time per request: as observed, else the configured one.
+func (m *mirror) interval(r Rate) int64 {
+	if m.Interval > 0 {
+		return m.Interval
+	}
+	return r.interval()
+}
+
+// observe applies a response's headers, received age microseconds before now. Auth0 held
+// Remaining requests then, plus what refilled since: the bucket is full once Limit-Remaining
+// intervals have passed, less the age. The requests this bucket granted after the observed one
+// were not counted in Remaining, so each adds its interval; an observation older than one
+// already applied is ignored. An observation of a request another bucket granted (the other
+// kind, sharing this bucket) cannot be ordered with this bucket's grants: it may only make the
+// bucket emptier.
+func (m *mirror) observe(o Observation, granted string, name string, r Rate, now, age int64) {
+	same := granted == name || granted == m.Prev
+	pending := int64(0)
+	if same {
+		if o.Seq <= m.Applied || o.Seq > m.Seq {
+			return
+		}
+		m.Applied = o.Seq
+		pending = m.Seq - o.Seq
+	}
+	// The bucket lacks more than Limit-Remaining-1 requests (Remaining is rounded down) and is
+	// full by the reset (rounded up): an interval of resetIn/(Limit-Remaining-1) is never too
+	// short.
+	if resetIn, used := o.ResetIn.Microseconds(), o.Limit-o.Remaining-1; used > 0 && resetIn > 0 {
+		if iv := resetIn / used; m.Interval == 0 || iv <= m.Interval || now-m.IntervalAt > intervalWindow {
+			m.Interval, m.IntervalAt = iv, now
+		}
+	}
+	iv := m.interval(r)
+	tat := now + max((o.Limit-o.Remaining)*iv-age, 0) + pending*iv
+	if same {
+		m.TAT = tat
+	} else {
+		m.TAT = max(m.TAT, tat)
+	}
+}
+
+// reserveOne grants one request when both the configured budget and Auth0's bucket (limit > 0
+// once known) allow it within maxWait, moving both; otherwise it moves neither and returns the
+// wait that would have been needed.
+func reserveOne(cfg *gcra, m *mirror, r Rate, limit, now, maxWait int64) (wait int64, ok bool) {
+	wait, nextCfg := cfg.wait(r.interval(), int64(r.Burst), now)
+	var nextMirror int64
+	if limit > 0 {
+		var w int64
+		w, nextMirror = m.wait(m.interval(r), limit, now)
+		wait = max(wait, w)
+	}
+	if wait > maxWait {
+		return wait, false
+	}
+	cfg.TAT = nextCfg
+	if limit > 0 {
+		m.TAT = nextMirror
+	}
+	m.Seq++
+	return wait, true
+}

@@ -1,0 +1,115 @@
+-- The Management API budget shared by replicas: reserveOne, mirror.observe and localBudget.observe
+-- of budget.go and local.go, on
+-- state kept in one hash so that every replica sees the same. Times are microseconds on Redis's
+-- clock.
+--
+-- KEYS[1]  the budget hash: 'cfg:<kind>' (the configured budget's TAT), 'limit:<kind>' (the
+--          bucket size Auth0 announced for the kind) and, per mirror of an Auth0 bucket,
+--          '<bucket>:tat', '<bucket>:iv', '<bucket>:ivat', '<bucket>:seq', '<bucket>:applied',
+--          '<bucket>:prev'.
+-- ARGV     reads, writes, maxWait, read interval, read burst, write interval, write burst,
+--          ttl (seconds), number of observations, interval window, then 7 values per
+--          observation: kind, bucket, seq, limit, remaining, resetIn, age.
+-- Returns  {1, kind, bucket, seq, wait, ...} per grant, or {0, refused kind, wait}.
+local h = KEYS[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local kinds = {'read', 'write'}
+local rates = {read = {tonumber(ARGV[4]), tonumber(ARGV[5])}, write = {tonumber(ARGV[6]), tonumber(ARGV[7])}}
+
+local function num(field)
+  return tonumber(redis.call('HGET', h, field) or '0') or 0
+end
+local function put(field, v)
+  redis.call('HSET', h, field, string.format('%.0f', v))
+end
+local function bucket_of(kind)
+  local limit = num('limit:' .. kind)
+  if limit <= 0 then return kind end
+  return 'limit-' .. string.format('%.0f', limit)
+end
+local function mirror_interval(b, kind)
+  local iv = num(b .. ':iv')
+  if iv > 0 then return iv end
+  return rates[kind][1]
+end
+-- gcra_wait: the wait and next TAT of one request (see gcra.wait).
+local function gcra_wait(tat, interval, burst)
+  local nxt = math.max(tat, now) + interval
+  return math.max(nxt - math.max(burst, 1) * interval - now, 0), nxt
+end
+
+local i = 11
+for _ = 1, tonumber(ARGV[9]) do
+  local kind, granted_by = ARGV[i], ARGV[i + 1]
+  local seq, limit, rem = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  local reset_in, age = tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])
+  i = i + 7
+  if limit > 0 and rates[kind] then
+    put('limit:' .. kind, limit)
+    local b = bucket_of(kind)
+    if redis.call('HEXISTS', h, b .. ':seq') == 0 and redis.call('HEXISTS', h, granted_by .. ':seq') == 1 then
+      -- The kind's first bucket of a known size takes over the grants of the one before.
+      put(b .. ':seq', num(granted_by .. ':seq'))
+      put(b .. ':applied', num(granted_by .. ':applied'))
+      redis.call('HSET', h, b .. ':prev', granted_by)
+    end
+    local same = granted_by == b or granted_by == redis.call('HGET', h, b .. ':prev')
+    local apply, pending = true, 0
+    if same then
+      local applied, granted = num(b .. ':applied'), num(b .. ':seq')
+      if seq <= applied or seq > granted then
+        apply = false
+      else
+        put(b .. ':applied', seq)
+        pending = granted - seq
+      end
+    end
+    if apply then
+      if limit - rem - 1 > 0 and reset_in > 0 then
+        local iv, cur = math.floor(reset_in / (limit - rem - 1)), num(b .. ':iv')
+        if cur == 0 or iv <= cur or now - num(b .. ':ivat') > tonumber(ARGV[10]) then
+          put(b .. ':iv', iv)
+          put(b .. ':ivat', now)
+        end
+      end
+      local iv = mirror_interval(b, kind)
+      local tat = now + math.max((limit - rem) * iv - age, 0) + pending * iv
+      if not same then tat = math.max(tat, num(b .. ':tat')) end
+      put(b .. ':tat', tat)
+    end
+  end
+end
+
+local max_wait = tonumber(ARGV[3])
+local cfg, tat, seq, out = {}, {}, {}, {1}
+for k = 1, 2 do
+  local kind = kinds[k]
+  for _ = 1, tonumber(ARGV[k]) do
+    local b, limit = bucket_of(kind), num('limit:' .. kind)
+    if cfg[kind] == nil then cfg[kind] = num('cfg:' .. kind) end
+    if tat[b] == nil then tat[b], seq[b] = num(b .. ':tat'), num(b .. ':seq') end
+    local wait, next_cfg = gcra_wait(cfg[kind], rates[kind][1], rates[kind][2])
+    local next_mirror = tat[b]
+    if limit > 0 then
+      local w
+      w, next_mirror = gcra_wait(tat[b], mirror_interval(b, kind), limit)
+      wait = math.max(wait, w)
+    end
+    if wait > max_wait then
+      return {0, k - 1, string.format('%.0f', wait)}
+    end
+    cfg[kind], tat[b], seq[b] = next_cfg, next_mirror, seq[b] + 1
+    table.insert(out, k - 1)
+    table.insert(out, b)
+    table.insert(out, string.format('%.0f', seq[b]))
+    table.insert(out, string.format('%.0f', wait))
+  end
+end
+for kind, v in pairs(cfg) do put('cfg:' .. kind, v) end
+for b, v in pairs(tat) do
+  put(b .. ':tat', v)
+  put(b .. ':seq', seq[b])
+end
+redis.call('EXPIRE', h, tonumber(ARGV[8]))
+return out

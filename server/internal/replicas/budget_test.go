@@ -1,0 +1,191 @@
+package replicas
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// budgetUnderTest is a budget whose clock the test moves.
+type budgetUnderTest struct {
+	reserve func(reads, writes int, maxWait time.Duration) (Grants, error)
+	observe func(Grant, Observation)
+	advance func(time.Duration)
+	now     func() time.Time
+}
+
+// budgets returns the two implementations of the budget: in-process, and budget.lua in a Redis
+// (miniredis, whose clock the test sets).
+func budgets(t *testing.T, reads, writes Rate) map[string]func() budgetUnderTest {
+	return map[string]func() budgetUnderTest{
+		"local": func() budgetUnderTest {
+			b := newLocalBudget(reads, writes)
+			clock := time.Unix(1_800_000_000, 0)
+			b.now = func() time.Time { return clock }
+			return budgetUnderTest{
+				reserve: b.reserve,
+				observe: b.observe,
+				advance: func(d time.Duration) { clock = clock.Add(d) },
+				now:     func() time.Time { return clock },
+			}
+		},
+		"redis": func() budgetUnderTest {
+			mr := miniredis.RunT(t)
+			clock := time.Unix(1_800_000_000, 0)
+			mr.SetTime(clock)
+			rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+			t.Cleanup(func() { _ = rdb.Close() })
+			r := &Redis{cfg: RedisConfig{Prefix: "t:", Reads: reads, Writes: writes}, rdb: rdb,
+				local: newLocalBudget(reads, writes), pending: map[string]pendingObservation{},
+				now: func() time.Time { return clock }}
+			return budgetUnderTest{
+				reserve: func(reads, writes int, maxWait time.Duration) (Grants, error) {
+					return r.Reserve(context.Background(), reads, writes, maxWait)
+				},
+				observe: r.Observe,
+				advance: func(d time.Duration) { clock = clock.Add(d); mr.SetTime(clock) },
+				now:     func() time.Time { return clock },
+			}
+		},
+	}
+}
+
+func waits(g []Grant) []time.Duration {
+	out := make([]time.Duration, len(g))
+	for i, x := range g {
+		out[i] = x.Wait
+	}
+	return out
+}
+
+func TestBudget(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name          string
+		reads, writes Rate
+		run           func(t *testing.T, b budgetUnderTest)
+	}{
+		{"the configured burst, then one request per interval", Rate{10, 2}, Rate{10, 2}, func(t *testing.T, b budgetUnderTest) {
+			g, err := b.reserve(4, 0, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []time.Duration{0, 0, 100 * ms, 200 * ms}
+			if got := waits(g.Reads); !equal(got, want) {
+				t.Errorf("waits = %v, want %v (each waiter its own slot)", got, want)
+			}
+		}},
+		{"a wait beyond maxWait grants nothing and says when to retry", Rate{10, 1}, Rate{10, 1}, func(t *testing.T, b budgetUnderTest) {
+			mustReserve(t, b, 1, 0, time.Second)
+			for range 2 { // refused twice alike: the refusal took nothing
+				_, err := b.reserve(1, 0, 50*ms)
+				var ex *ExhaustedError
+				if !errors.As(err, &ex) || ex.Kind != Read || ex.RetryAfter != 100*ms {
+					t.Fatalf("error = %v, want reads exhausted, retry after 100ms", err)
+				}
+			}
+		}},
+		{"reads and writes are granted all or none", Rate{10, 5}, Rate{10, 1}, func(t *testing.T, b budgetUnderTest) {
+			mustReserve(t, b, 0, 1, time.Second)
+			if _, err := b.reserve(1, 1, 10*ms); err == nil {
+				t.Fatal("want the write refused")
+			}
+			g := mustReserve(t, b, 5, 0, 0)
+			if len(g.Reads) != 5 {
+				t.Errorf("reads granted = %d, want the whole burst of 5 (the refusal took none)", len(g.Reads))
+			}
+		}},
+		{"Auth0's headers lower a budget configured too high", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 2, 0, time.Second)
+			// Auth0: a bucket of 5, empty, full again within 2 s: Remaining is rounded down,
+			// so more than 4 requests refill in 2 s, 0.5 s a request at most.
+			b.observe(g.Reads[1], Observation{Limit: 5, Remaining: 0, ResetIn: 2 * time.Second, At: b.now(), Seq: g.Reads[1].Seq})
+			next := mustReserve(t, b, 2, 0, 5*time.Second)
+			if got, want := waits(next.Reads), []time.Duration{500 * ms, time.Second}; !equal(got, want) {
+				t.Errorf("waits after the headers = %v, want %v", got, want)
+			}
+		}},
+		{"requests granted after the observed one count on top of it", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 3, 0, time.Second)
+			// The first request's answer: 1 left of 5, refilled in 1.5 s (0.5 s a request);
+			// two more went out after it.
+			b.observe(g.Reads[0], Observation{Limit: 5, Remaining: 1, ResetIn: 1500 * ms, At: b.now(), Seq: g.Reads[0].Seq})
+			next := mustReserve(t, b, 1, 0, 5*time.Second)
+			if got, want := next.Reads[0].Wait, 1000*ms; got != want {
+				t.Errorf("wait = %v, want %v (1 left, 2 pending: the next one refills in 2 intervals)", got, want)
+			}
+		}},
+		{"an older observation is ignored", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 2, 0, time.Second)
+			b.observe(g.Reads[1], Observation{Limit: 10, Remaining: 9, ResetIn: 100 * ms, At: b.now(), Seq: g.Reads[1].Seq})
+			b.observe(g.Reads[0], Observation{Limit: 10, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			if next := mustReserve(t, b, 1, 0, time.Second); next.Reads[0].Wait != 0 {
+				t.Errorf("wait = %v, want 0: the newer answer said 9 were left", next.Reads[0].Wait)
+			}
+		}},
+		{"kinds announcing the same bucket size share it", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 1, 1, time.Second)
+			b.observe(g.Writes[0], Observation{Limit: 3, Remaining: 2, ResetIn: 500 * ms, At: b.now(), Seq: g.Writes[0].Seq})
+			b.observe(g.Reads[0], Observation{Limit: 3, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			next := mustReserve(t, b, 0, 1, 5*time.Second)
+			if got, want := next.Writes[0].Wait, 500*ms; got != want {
+				t.Errorf("write wait = %v, want %v: the reads emptied the one bucket", got, want)
+			}
+		}},
+		{"kinds announcing different sizes keep their own", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 1, 1, time.Second)
+			b.observe(g.Reads[0], Observation{Limit: 40, Remaining: 0, ResetIn: 4 * time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			b.observe(g.Writes[0], Observation{Limit: 20, Remaining: 19, ResetIn: time.Second, At: b.now(), Seq: g.Writes[0].Seq})
+			next := mustReserve(t, b, 0, 1, 5*time.Second)
+			if next.Writes[0].Wait != 0 {
+				t.Errorf("write wait = %v, want 0: only the reads' bucket is empty", next.Writes[0].Wait)
+			}
+		}},
+		{"the shortest interval seen is kept, rounded-up resets notwithstanding", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 2, 0, time.Second)
+			b.observe(g.Reads[0], Observation{Limit: 3, Remaining: 1, ResetIn: 900 * ms, At: b.now(), Seq: g.Reads[0].Seq})
+			b.observe(g.Reads[1], Observation{Limit: 3, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[1].Seq})
+			next := mustReserve(t, b, 1, 0, 5*time.Second)
+			if got, want := next.Reads[0].Wait, 500*ms; got != want {
+				t.Errorf("wait = %v, want %v (interval 0.5 s from the second answer, not 0.9 s from the first)", got, want)
+			}
+		}},
+		{"time refills the budget", Rate{10, 1}, Rate{10, 1}, func(t *testing.T, b budgetUnderTest) {
+			mustReserve(t, b, 1, 0, time.Second)
+			b.advance(100 * ms)
+			if g := mustReserve(t, b, 1, 0, 0); g.Reads[0].Wait != 0 {
+				t.Errorf("wait = %v, want 0", g.Reads[0].Wait)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		for impl, newBudget := range budgets(t, tt.reads, tt.writes) {
+			t.Run(impl+"/"+tt.name, func(t *testing.T) { tt.run(t, newBudget()) })
+		}
+	}
+}
+
+func mustReserve(t *testing.T, b budgetUnderTest, reads, writes int, maxWait time.Duration) Grants {
+	t.Helper()
+	g, err := b.reserve(reads, writes, maxWait)
+	if err != nil {
+		t.Fatalf("reserve(%d, %d): %v", reads, writes, err)
+	}
+	return g
+}
+
+func equal(a, b []time.Duration) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,21 @@
+-- Ends a write lock and tells every replica that the user changed, in one round trip.
+--
+-- KEYS[1] the lock, KEYS[2] the user's shared copy, KEYS[3] the user's version.
+-- ARGV    the lock's token, the profile as upstream now holds it ('' when unknown), the copy's
+--         lifetime (ms), the version's lifetime (ms), the invalidation channel, the message.
+-- The copy is replaced only while the lock is still ours: a lease that ran out may already have
+-- let another writer in, whose copy is newer. Returns 1 when the lock was still ours.
+local owned = redis.call('GET', KEYS[1]) == ARGV[1]
+if owned then
+  redis.call('DEL', KEYS[1])
+end
+redis.call('INCR', KEYS[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
+if owned and ARGV[2] ~= '' then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('DEL', KEYS[2])
+end
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+if owned then return 1 end
+return 0
