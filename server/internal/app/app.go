@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -23,6 +24,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/engine"
 	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/netaddr"
+	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
@@ -48,6 +50,9 @@ type Server struct {
 	chain grpc.UnaryServerInterceptor
 	// step is the hosted login step, nil when PROFILE_LOGIN_STEP is off.
 	step *loginstep.Handler
+
+	// redis is the client of the Redis that replicas share, nil without PROFILE_REDIS_URL.
+	redis *redis.Client
 
 	cancel    context.CancelFunc
 	closeOnce sync.Once
@@ -80,9 +85,9 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, logger: logger, engine: engine.New(catalog, opts.Now), cancel: cancel, store: opts.Store}
 	if s.store == nil {
-		st, err := openStore(ctx, cfg, logger)
+		st, err := s.openStore(ctx)
 		if err != nil {
-			cancel()
+			s.Close()
 			return nil, err
 		}
 		s.store = st
@@ -145,10 +150,13 @@ func (s *Server) newLoginStep(opts Options) error {
 	return nil
 }
 
-func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, error) {
+// openStore opens the store the configuration names; with PROFILE_REDIS_URL the Auth0 store
+// shares its locks, invalidations, copies and budget with the other replicas through Redis.
+func (s *Server) openStore(ctx context.Context) (store.Store, error) {
+	cfg, logger := s.cfg, s.logger
 	switch cfg.Store {
 	case config.StoreAuth0:
-		st, err := auth0.New(ctx, auth0.Config{
+		acfg := auth0.Config{
 			Domain:            cfg.Auth0Domain,
 			ClientID:          cfg.Auth0ClientID,
 			ClientSecret:      cfg.Auth0ClientSecret,
@@ -157,8 +165,19 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (sto
 			WritesPerSecond:   cfg.Auth0WritesPerSecond,
 			WriteBurst:        cfg.Auth0WriteBurst,
 			Logger:            logger,
-		})
+		}
+		if cfg.RedisURL != "" {
+			coord, err := s.openRedis(ctx, acfg)
+			if err != nil {
+				return nil, err
+			}
+			acfg.Coordinator = coord
+		}
+		st, err := auth0.New(ctx, acfg)
 		if err != nil {
+			if acfg.Coordinator != nil {
+				_ = acfg.Coordinator.Close()
+			}
 			return nil, fmt.Errorf("auth0 store: %w", err)
 		}
 		return st, nil
@@ -169,6 +188,33 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (sto
 		}
 		return st, nil
 	}
+}
+
+// openRedis connects to the replicas' Redis and starts the coordinator of the Auth0 store acfg.
+// The server keeps the client and closes it after the store.
+func (s *Server) openRedis(ctx context.Context, acfg auth0.Config) (replicas.Coordinator, error) {
+	client, err := replicas.NewClient(s.cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("PROFILE_REDIS_URL: %w", err)
+	}
+	s.redis = client
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	coord, err := replicas.NewRedis(pctx, replicas.RedisConfig{
+		Client:  client,
+		Prefix:  s.cfg.RedisPrefix,
+		Lease:   s.cfg.RedisLockLease,
+		CopyTTL: auth0.DefaultCacheTTL,
+		Reads:   replicas.Rate{PerSecond: s.cfg.Auth0ReadsPerSecond, Burst: s.cfg.Auth0ReadBurst},
+		Writes:  replicas.Rate{PerSecond: s.cfg.Auth0WritesPerSecond, Burst: s.cfg.Auth0WriteBurst},
+		Logger:  s.logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("PROFILE_REDIS_URL (%s): %w", replicas.Describe(s.cfg.RedisURL), err)
+	}
+	s.logger.Info("replicas share locks, invalidations and the Management API budget through Redis",
+		"redis", replicas.Describe(s.cfg.RedisURL), "prefix", s.cfg.RedisPrefix, "lock_lease", s.cfg.RedisLockLease)
+	return coord, nil
 }
 
 // Serve serves gRPC on grpcLis and REST, health and docs on httpLis until ctx is done, then
@@ -250,6 +296,9 @@ func (s *Server) Close() error {
 		}
 		if s.store != nil {
 			err = s.store.Close()
+		}
+		if s.redis != nil {
+			_ = s.redis.Close()
 		}
 	})
 	return err

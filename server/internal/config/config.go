@@ -44,6 +44,15 @@ type Config struct {
 	Auth0WritesPerSecond float64
 	Auth0WriteBurst      int
 
+	// RedisURL, when set, is the Redis that replicas share (PROFILE_REDIS_URL): per-user write
+	// locks, cache invalidations, shared profile copies and the Management API budget. It may
+	// hold a password: never log it.
+	RedisURL string
+	// RedisPrefix starts every Redis key of this deployment (PROFILE_REDIS_PREFIX).
+	RedisPrefix string
+	// RedisLockLease is how long a write lock lasts unless released (PROFILE_REDIS_LOCK_LEASE).
+	RedisLockLease time.Duration
+
 	// InsecureNoAuth allows serving non-loopback addresses without caller authentication.
 	InsecureNoAuth bool
 
@@ -173,6 +182,16 @@ func (c *Config) variables() []variable {
 			c.LoginTokenTTL = d
 			return nil
 		}},
+		{"redis-url", "PROFILE_REDIS_URL", "Redis shared by replicas on the auth0 store (redis:// or rediss://); one replica when empty", "", str(&c.RedisURL)},
+		{"redis-prefix", "PROFILE_REDIS_PREFIX", "prefix of this deployment's Redis keys", "profile:", str(&c.RedisPrefix)},
+		{"redis-lock-lease", "PROFILE_REDIS_LOCK_LEASE", "how long a replica's write lock on a user lasts unless released (at least 3s)", "15s", func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil || d < MinRedisLockLease {
+				return fmt.Errorf("%q is not a duration of at least %s", s, MinRedisLockLease)
+			}
+			c.RedisLockLease = d
+			return nil
+		}},
 		{"debug-addr", "PROFILE_DEBUG_ADDR", "loopback address serving Go's pprof profiles at /debug/pprof/ (off when empty)", "", str(&c.DebugAddr)},
 		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
 		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", func(s string) error {
@@ -215,6 +234,10 @@ func positiveInt(p *int) func(string) error {
 		return nil
 	}
 }
+
+// MinRedisLockLease is the shortest write lock lease accepted: the store's work under a lock
+// ends 2 s before the lease does, and needs at least a second.
+const MinRedisLockLease = 3 * time.Second
 
 // AuthEnabled reports whether callers must present Auth0 access tokens.
 func (c Config) AuthEnabled() bool { return c.Auth0Audience != "" }
@@ -308,6 +331,17 @@ func (c Config) Validate() error {
 				errs = append(errs, fmt.Errorf("%s: %q is not a loopback address; without AUTH0_AUDIENCE (caller authentication) the server only serves loopback addresses, unless --insecure-no-auth is given", a.env, a.addr))
 			}
 		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			// The value may hold a password: the message never repeats it.
+			errs = append(errs, errors.New("PROFILE_REDIS_URL: not a redis:// or rediss:// URL with a host"))
+		} else if c.Store != StoreAuth0 {
+			errs = append(errs, errors.New("PROFILE_REDIS_URL: only the auth0 store uses Redis; the embedded store runs as one process"))
+		}
+	}
+	if c.RedisPrefix == "" {
+		errs = append(errs, errors.New("PROFILE_REDIS_PREFIX: must not be empty"))
 	}
 	if c.DebugAddr != "" && !isLoopbackIPPort(c.DebugAddr) {
 		errs = append(errs, fmt.Errorf("PROFILE_DEBUG_ADDR: %q must be a loopback IP address and port such as 127.0.0.1:6060 or [::1]:6060 (profiles are served without authentication)", c.DebugAddr))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -62,6 +63,11 @@ func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
 		{"login secret with the step off", map[string]string{"PROFILE_LOGIN_SECRET": loginSecret}, nil, "PROFILE_LOGIN_STEP"},
 		{"login step not a boolean", map[string]string{"PROFILE_LOGIN_STEP": "yes please"}, nil, "PROFILE_LOGIN_STEP"},
 		{"login token lifetime too long", nil, []string{"--login-token-ttl", "1h"}, "PROFILE_LOGIN_TOKEN_TTL"},
+		{"redis URL of another scheme", auth0Env(map[string]string{"PROFILE_REDIS_URL": "http://127.0.0.1:6379"}), nil, "PROFILE_REDIS_URL"},
+		{"redis URL without a host", auth0Env(map[string]string{"PROFILE_REDIS_URL": "redis://"}), nil, "PROFILE_REDIS_URL"},
+		{"redis with the embedded store", map[string]string{"PROFILE_REDIS_URL": "redis://127.0.0.1:6379"}, nil, "PROFILE_REDIS_URL"},
+		{"lock lease too short", auth0Env(map[string]string{"PROFILE_REDIS_LOCK_LEASE": "1s"}), nil, "PROFILE_REDIS_LOCK_LEASE"},
+		{"empty redis prefix", nil, []string{"--redis-prefix", ""}, "PROFILE_REDIS_PREFIX"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,5 +155,31 @@ func TestHelpNeverShowsTheEnvironment(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "AUTH0_CLIENT_SECRET") || !strings.Contains(out.String(), "PROFILE_LOGIN_SECRET") {
 		t.Errorf("help does not name the variables:\n%s", out.String())
+	}
+}
+
+// auth0Env is env with the settings of the auth0 store added.
+func auth0Env(env map[string]string) map[string]string {
+	out := map[string]string{"PROFILE_STORE": "auth0", "AUTH0_DOMAIN": "acme.eu.auth0.com", "AUTH0_CLIENT_ID": "id", "AUTH0_CLIENT_SECRET": "s"}
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
+}
+
+func TestRedisURLNeverShowsInErrors(t *testing.T) {
+	_, err := Parse(nil, env(auth0Env(map[string]string{"PROFILE_REDIS_URL": "redis-tls://user:hunter2secret@cache:6379"})), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "hunter2secret") {
+		t.Errorf("error = %v, want a refusal that does not repeat the password", err)
+	}
+}
+
+func TestRedisSettings(t *testing.T) {
+	c, err := Parse(nil, env(auth0Env(map[string]string{"PROFILE_REDIS_URL": "rediss://:pw@cache.internal:6380/2", "PROFILE_REDIS_LOCK_LEASE": "20s"})), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisURL != "rediss://:pw@cache.internal:6380/2" || c.RedisPrefix != "profile:" || c.RedisLockLease != 20*time.Second {
+		t.Errorf("redis settings = %q %q %v", c.RedisURL, c.RedisPrefix, c.RedisLockLease)
 	}
 }

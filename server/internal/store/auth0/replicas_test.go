@@ -1,0 +1,191 @@
+package auth0
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/acme/progressive-profiling/server/internal/replicas"
+	"github.com/acme/progressive-profiling/server/internal/replicas/redistest"
+	"github.com/acme/progressive-profiling/server/internal/store"
+	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
+)
+
+// newReplica returns a store for srv sharing rdb (under prefix) with the other replicas.
+func newReplica(t *testing.T, srv *auth0test.Server, rdb *redis.Client, prefix string, mods ...func(*Config)) *Store {
+	t.Helper()
+	cfg := testConfig(srv, mods...)
+	coord, err := replicas.NewRedis(t.Context(), replicas.RedisConfig{Client: rdb, Prefix: prefix, CopyTTL: DefaultCacheTTL,
+		Reads: cfg.readRate(), Writes: cfg.writeRate()})
+	if err != nil {
+		t.Fatalf("NewRedis: %v", err)
+	}
+	return newTestStore(t, srv, append(mods, func(c *Config) { c.Coordinator = coord })...)
+}
+
+func TestReplicasLoseNoConcurrentWrite(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, nil)
+	stores := []*Store{newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix)}
+	for _, s := range stores { // every replica caches the user first
+		if _, err := s.Get(t.Context(), journeyUser); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const writes = 90
+	var wg sync.WaitGroup
+	for i := range writes {
+		s := stores[i%len(stores)]
+		wg.Go(func() {
+			var fn store.UpdateFunc
+			switch i % 3 {
+			case 0:
+				fn = subscribe(fmt.Sprintf("topic-%02d", i))
+			case 1:
+				fn = decline(fmt.Sprintf("field-%02d", i))
+			default:
+				fn = setMetadata(map[string]any{fmt.Sprintf("answer-%02d", i): "x"})
+			}
+			if _, err := s.Update(withTimeout(t, 30*time.Second), journeyUser, fn); err != nil {
+				t.Errorf("write %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	u, _ := srv.User(journeyUser)
+	um, am := metadataOf(u, "user_metadata"), metadataOf(u, "app_metadata")
+	topics, _ := um["subscribed"].(map[string]any)
+	declines, _ := am["profiling_declines"].(map[string]any)
+	lost := 0
+	for i := range writes {
+		var got any
+		switch i % 3 {
+		case 0:
+			got = topics[fmt.Sprintf("topic-%02d", i)]
+		case 1:
+			got = declines[fmt.Sprintf("field-%02d", i)]
+		default:
+			got = um[fmt.Sprintf("answer-%02d", i)]
+		}
+		if got == nil {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d acknowledged writes are missing in Auth0", lost, writes)
+	}
+}
+
+func TestReplicasSeeEachOthersWrites(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, map[string]any{"user_metadata": map[string]any{"title": "old"}})
+	a, b := newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix)
+	if _, err := a.Get(t.Context(), journeyUser); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Calls().Get; got != 1 {
+		t.Fatalf("GETs = %d", got)
+	}
+	if _, err := b.Get(t.Context(), journeyUser); err != nil { // from a's shared copy
+		t.Fatal(err)
+	}
+	if got := srv.Calls().Get; got != 1 {
+		t.Errorf("GETs after the second replica's cold read = %d, want 1: it reads the copy the first shared", got)
+	}
+	if _, err := b.Update(t.Context(), journeyUser, setMetadata(map[string]any{"title": "new"})); err != nil {
+		t.Fatal(err)
+	}
+	// The invalidation travels through Redis's pub/sub: a's next read after it arrives (well
+	// under a millisecond here) sees b's write, from the copy b shared.
+	deadline := time.Now().Add(time.Second)
+	for {
+		p, err := a.Get(t.Context(), journeyUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.UserMetadata["title"] == "new" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica a still serves title %v a second after replica b wrote", p.UserMetadata["title"])
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := srv.Calls().Get; got != 1 {
+		t.Errorf("GETs = %d, want 1: the write's shared copy serves the other replica", got)
+	}
+}
+
+func TestReplicasShareOneBudget(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	srv := newDouble(t)
+	limit := func(c *Config) { c.RequestsPerSecond, c.Burst = 5, 5 }
+	stores := []*Store{newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit)}
+	// Each replica asks for 5 reads at once: the 5 the budget holds are granted, the rest wait
+	// (or are refused within 300 ms), whichever replica asks.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	served := 0
+	for i := range 15 {
+		id := fmt.Sprintf("auth0|%02d", i)
+		srv.AddUser(id, nil)
+		wg.Go(func() {
+			if _, err := stores[i%3].Get(withTimeout(t, 300*time.Millisecond), id); err == nil {
+				mu.Lock()
+				served++
+				mu.Unlock()
+			} else if store.KindOf(err) != store.KindRateLimited {
+				t.Errorf("Get %s: %v, want success or rate limited", id, err)
+			}
+		})
+	}
+	wg.Wait()
+	if served < 5 || served > 6 { // the burst, and at most one refilled in 300 ms
+		t.Errorf("served %d reads in 300 ms across 3 replicas, want the shared burst of 5 (or 6)", served)
+	}
+}
+
+func TestWithoutRedisWritesFailFastAndReadsGoToAuth0(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb, err := replicas.NewClient("redis://" + mr.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, map[string]any{"given_name": "Ada"})
+	s := newReplica(t, srv, rdb, "t:")
+	if _, err := s.Get(t.Context(), journeyUser); err != nil {
+		t.Fatal(err)
+	}
+	mr.Close()
+
+	start := time.Now()
+	_, err = s.Update(withTimeout(t, 10*time.Second), journeyUser, setMetadata(map[string]any{"title": "CTO"}))
+	var se *store.Error
+	if !asStoreError(err, &se) || se.Kind != store.KindUnavailable || se.RetryAfter <= 0 {
+		t.Fatalf("Update without Redis = %v, want unavailable with a retry delay", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the refused write took %v, want a fast failure", d)
+	}
+	if srv.Calls().Patch != 0 {
+		t.Error("a write went to Auth0 without the lock")
+	}
+	gets := srv.Calls().Get
+	for range 2 {
+		p, err := s.Get(t.Context(), journeyUser)
+		if err != nil || p.Attributes["given_name"] != "Ada" {
+			t.Fatalf("Get without Redis = %v, %v", p, err)
+		}
+	}
+	if got := srv.Calls().Get - gets; got != 2 {
+		t.Errorf("reads without Redis made %d GETs, want 2: a replica that may miss invalidations does not trust its cache", got)
+	}
+}
