@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+	"github.com/acme/progressive-profiling/server/internal/serverproc"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
 )
 
@@ -94,11 +95,11 @@ func runAuth0Journey(ctx context.Context, opts options, bin, tmp string, logf fu
 		"AUTH0_CLIENT_ID":     auth0test.ClientID,
 		"AUTH0_CLIENT_SECRET": auth0test.ClientSecret,
 	}
-	srv, err := startServer(ctx, bin, env, filepath.Join(tmp, "server-auth0.log"))
+	srv, err := serverproc.Start(ctx, bin, env, filepath.Join(tmp, "server-auth0.log"))
 	if err != nil {
 		return journeyResult{}, fmt.Errorf("auth0 mode: %w", err)
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	t, err := dialTarget(srv, 1, opts.auth0Concurrency, opts.auth0Users)
 	if err != nil {
 		return journeyResult{}, err

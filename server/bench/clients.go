@@ -13,6 +13,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
 // target is a running server and the lean clients that drive it: a few shared gRPC connections
@@ -32,13 +33,13 @@ type target struct {
 
 // dialTarget connects to srv with nConns gRPC connections and a REST client sized for
 // concurrency.
-func dialTarget(srv *serverProc, nConns, concurrency, users int) (*target, error) {
-	t := &target{baseURL: "http://" + srv.httpAddr, users: users}
+func dialTarget(srv *serverproc.Proc, nConns, concurrency, users int) (*target, error) {
+	t := &target{baseURL: "http://" + srv.HTTPAddr, users: users}
 	for range nConns {
-		conn, err := grpc.NewClient("passthrough:///"+srv.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient("passthrough:///"+srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			t.close()
-			return nil, fmt.Errorf("dial gRPC %s: %w", srv.grpcAddr, err)
+			return nil, fmt.Errorf("dial gRPC %s: %w", srv.GRPCAddr, err)
 		}
 		t.conns = append(t.conns, conn)
 		t.profile = append(t.profile, profilev1.NewProfileServiceClient(conn))

@@ -18,7 +18,7 @@ import (
 // about one percent of CPU, so the profiled round's figures are a little high.
 func profiled(measure measureFunc, dir string, logf func(string, ...any)) measureFunc {
 	return func(ctx context.Context, st step, warmup, d time.Duration) (measurement, error) {
-		if st.srv.debugAddr == "" {
+		if st.srv.DebugAddr == "" {
 			return measure(ctx, st, warmup, d)
 		}
 		path := filepath.Join(dir, st.sc.name+".pprof")
@@ -28,7 +28,7 @@ func profiled(measure measureFunc, dir string, logf func(string, ...any)) measur
 				fetched <- err
 				return
 			}
-			fetched <- fetchCPUProfile(ctx, st.srv.debugAddr, d, path)
+			fetched <- fetchCPUProfile(ctx, st.srv.DebugAddr, d, path)
 		}()
 		m, err := measure(ctx, st, warmup, d)
 		if perr := <-fetched; perr != nil && ctx.Err() == nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
 func TestProfiledSavesTheServersCPUProfileOfTheMeasuredRun(t *testing.T) {
@@ -24,7 +26,7 @@ func TestProfiledSavesTheServersCPUProfileOfTheMeasuredRun(t *testing.T) {
 		measured++
 		return measurement{}, nil
 	}
-	st := step{sc: scenario{name: "grpc-health"}, srv: &serverProc{debugAddr: strings.TrimPrefix(debug.URL, "http://")}}
+	st := step{sc: scenario{name: "grpc-health"}, srv: &serverproc.Proc{DebugAddr: strings.TrimPrefix(debug.URL, "http://")}}
 
 	if _, err := profiled(measure, dir, t.Logf)(t.Context(), st, 0, 1500*time.Millisecond); err != nil {
 		t.Fatalf("profiled measure: %v", err)
@@ -48,7 +50,7 @@ func TestProfiledMeasuresServersWithoutProfilesAsUsual(t *testing.T) {
 		measured++
 		return measurement{}, nil
 	}
-	st := step{sc: scenario{name: "grpc-health"}, srv: &serverProc{}}
+	st := step{sc: scenario{name: "grpc-health"}, srv: &serverproc.Proc{}}
 	if _, err := profiled(measure, dir, t.Logf)(t.Context(), st, 0, time.Second); err != nil || measured != 1 {
 		t.Fatalf("profiled measure: %v, measured %d times", err, measured)
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
 func main() {
@@ -99,7 +101,7 @@ func partFailed(ctx context.Context, r *results, part string, err error) error {
 }
 
 // serverBinName is where the built server binary lives in the temporary folder.
-const serverBinName = "profile-server"
+const serverBinName = serverproc.BinName
 
 // bin is the server binary: -server-bin, or the one built into tmp.
 func (r results) bin(tmp string) string {
@@ -115,7 +117,7 @@ func (r results) bin(tmp string) string {
 func runLoad(ctx context.Context, opts options, tmp string, r *results, logf func(string, ...any)) error {
 	if opts.serverBin == "" {
 		logf("building the server")
-		if _, err := buildServer(ctx, tmp); err != nil {
+		if _, err := serverproc.Build(ctx, tmp); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/acme/progressive-profiling/server/bench/internal/load"
 	"github.com/acme/progressive-profiling/server/bench/internal/procstat"
+	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
 // measurement is one scenario's figures in one round.
@@ -32,7 +33,7 @@ func (m measurement) cpuPerRequest() time.Duration {
 // warm-up pass through every round and every write really changes something.
 type step struct {
 	sc  scenario
-	srv *serverProc
+	srv *serverproc.Proc
 	ops []load.Op
 }
 
@@ -47,12 +48,12 @@ func measure(ctx context.Context, st step, warmup, d time.Duration) (measurement
 	if warmup > 0 {
 		st.run(ctx, warmup)
 	}
-	u0, s0, err := procstat.CPUTime(st.srv.pid())
+	u0, s0, err := procstat.CPUTime(st.srv.PID())
 	if err != nil {
 		return measurement{}, fmt.Errorf("server CPU time: %w", err)
 	}
 	res := st.run(ctx, d)
-	u1, s1, err := procstat.CPUTime(st.srv.pid())
+	u1, s1, err := procstat.CPUTime(st.srv.PID())
 	if err != nil {
 		return measurement{}, fmt.Errorf("server CPU time: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
 // serverSetup is what every benchmarked server is started from.
@@ -21,7 +23,7 @@ type serverSetup struct {
 // testServer is a running server, the clients that drive it and, with caller auth on, the
 // token issuer it trusts.
 type testServer struct {
-	srv *serverProc
+	srv *serverproc.Proc
 	t   *target
 	iss *issuer
 }
@@ -32,12 +34,12 @@ type testServer struct {
 func (s serverSetup) start(ctx context.Context, name string, env map[string]string, bearer []string, logf func(string, ...any)) (*testServer, error) {
 	dataDir := filepath.Join(s.tmp, name+"-data")
 	logf("%s: importing %d users", name, s.users)
-	if err := importUsers(ctx, s.bin, dataDir, s.usersFile); err != nil {
+	if err := serverproc.ImportUsers(ctx, s.bin, dataDir, s.usersFile); err != nil {
 		return nil, err
 	}
 	all := map[string]string{"PROFILE_DATA_DIR": dataDir, "PROFILE_CATALOG": s.catalog}
 	if s.profiles {
-		addr, err := freeAddr()
+		addr, err := serverproc.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
@@ -46,20 +48,20 @@ func (s serverSetup) start(ctx context.Context, name string, env map[string]stri
 	for k, v := range env {
 		all[k] = v
 	}
-	srv, err := startServer(ctx, s.bin, all, filepath.Join(s.tmp, name+".log"))
+	srv, err := serverproc.Start(ctx, s.bin, all, filepath.Join(s.tmp, name+".log"))
 	if err != nil {
 		return nil, err
 	}
 	t, err := dialTarget(srv, s.grpcConns, s.concurrency, s.users)
 	if err != nil {
-		srv.stop()
+		srv.Stop()
 		return nil, err
 	}
 	t.bearer = bearer
 	ts := &testServer{srv: srv, t: t}
 	if err := prime(ctx, t, s.concurrency); err != nil {
 		ts.close()
-		return nil, fmt.Errorf("%s: %w\nserver log:\n%s", name, err, srv.logTail())
+		return nil, fmt.Errorf("%s: %w\nserver log:\n%s", name, err, srv.LogTail())
 	}
 	return ts, nil
 }
@@ -108,7 +110,7 @@ func (ts *testServer) steps(list []scenario, concurrency int) []step {
 // close closes the clients, stops the server, then the issuer it trusts.
 func (ts *testServer) close() {
 	ts.t.close()
-	ts.srv.stop()
+	ts.srv.Stop()
 	if ts.iss != nil {
 		ts.iss.close()
 	}

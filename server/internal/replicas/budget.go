@@ -115,12 +115,18 @@ type mirror struct {
 	Prev string
 }
 
-// interval is the mirror's refill time per request: as observed, else the configured one.
+// unknownInterval is the refill time per request a mirror assumes until Auth0's headers have
+// shown one (or the configured one, when longer): that of Auth0's slowest production plan, a
+// free tenant's 2 a second, rounded down to 1 a second. Only a nearly empty bucket waits on
+// it, and emptying a bucket shows its interval.
+const unknownInterval = int64(time.Second / time.Microsecond)
+
+// interval is the mirror's refill time per request: as observed, else unknownInterval.
 func (m *mirror) interval(r Rate) int64 {
 	if m.Interval > 0 {
 		return m.Interval
 	}
-	return r.interval()
+	return max(r.interval(), unknownInterval)
 }
 
 // observe applies a response's headers, received age microseconds before now. Auth0 held
@@ -157,24 +163,24 @@ func (m *mirror) observe(o Observation, granted string, name string, r Rate, now
 	}
 }
 
-// reserveOne grants one request when both the configured budget and Auth0's bucket (limit > 0
-// once known) allow it within maxWait, moving both; otherwise it moves neither and returns the
-// wait that would have been needed.
+// unknownLimit is the bucket size a mirror assumes until Auth0's headers have shown one: that of
+// its smallest plan. It holds back only the first requests, until the first answer arrives.
+const unknownLimit = 2
+
+// reserveOne grants one request when both the configured budget and Auth0's bucket (of size
+// limit, or unknownLimit while 0) allow it within maxWait, moving both; otherwise it moves
+// neither and returns the wait that would have been needed.
 func reserveOne(cfg *gcra, m *mirror, r Rate, limit, now, maxWait int64) (wait int64, ok bool) {
-	wait, nextCfg := cfg.wait(r.interval(), int64(r.Burst), now)
-	var nextMirror int64
-	if limit > 0 {
-		var w int64
-		w, nextMirror = m.wait(m.interval(r), limit, now)
-		wait = max(wait, w)
+	if limit <= 0 {
+		limit = unknownLimit
 	}
+	wait, nextCfg := cfg.wait(r.interval(), int64(r.Burst), now)
+	w, nextMirror := m.wait(m.interval(r), limit, now)
+	wait = max(wait, w)
 	if wait > maxWait {
 		return wait, false
 	}
-	cfg.TAT = nextCfg
-	if limit > 0 {
-		m.TAT = nextMirror
-	}
+	cfg.TAT, m.TAT = nextCfg, nextMirror
 	m.Seq++
 	return wait, true
 }

@@ -8,8 +8,9 @@
 --          '<bucket>:tat', '<bucket>:iv', '<bucket>:ivat', '<bucket>:seq', '<bucket>:applied',
 --          '<bucket>:prev'.
 -- ARGV     reads, writes, maxWait, read interval, read burst, write interval, write burst,
---          ttl (seconds), number of observations, interval window, then 7 values per
---          observation: kind, bucket, seq, limit, remaining, resetIn, age.
+--          ttl (seconds), number of observations, interval window, interval and bucket size
+--          assumed while unknown, then 7 values per observation: kind, bucket, seq, limit,
+--          remaining, resetIn, age.
 -- Returns  {1, kind, bucket, seq, wait, ...} per grant, or {0, refused kind, wait}.
 local h = KEYS[1]
 local t = redis.call('TIME')
@@ -31,7 +32,7 @@ end
 local function mirror_interval(b, kind)
   local iv = num(b .. ':iv')
   if iv > 0 then return iv end
-  return rates[kind][1]
+  return math.max(rates[kind][1], tonumber(ARGV[11]))
 end
 -- gcra_wait: the wait and next TAT of one request (see gcra.wait).
 local function gcra_wait(tat, interval, burst)
@@ -39,7 +40,7 @@ local function gcra_wait(tat, interval, burst)
   return math.max(nxt - math.max(burst, 1) * interval - now, 0), nxt
 end
 
-local i = 11
+local i = 13
 for _ = 1, tonumber(ARGV[9]) do
   local kind, granted_by = ARGV[i], ARGV[i + 1]
   local seq, limit, rem = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
@@ -87,15 +88,12 @@ for k = 1, 2 do
   local kind = kinds[k]
   for _ = 1, tonumber(ARGV[k]) do
     local b, limit = bucket_of(kind), num('limit:' .. kind)
+    if limit <= 0 then limit = tonumber(ARGV[12]) end
     if cfg[kind] == nil then cfg[kind] = num('cfg:' .. kind) end
     if tat[b] == nil then tat[b], seq[b] = num(b .. ':tat'), num(b .. ':seq') end
     local wait, next_cfg = gcra_wait(cfg[kind], rates[kind][1], rates[kind][2])
-    local next_mirror = tat[b]
-    if limit > 0 then
-      local w
-      w, next_mirror = gcra_wait(tat[b], mirror_interval(b, kind), limit)
-      wait = math.max(wait, w)
-    end
+    local w, next_mirror = gcra_wait(tat[b], mirror_interval(b, kind), limit)
+    wait = math.max(wait, w)
     if wait > max_wait then
       return {0, k - 1, string.format('%.0f', wait)}
     end

@@ -39,9 +39,10 @@ func budgets(t *testing.T, reads, writes Rate) map[string]func() budgetUnderTest
 			mr.SetTime(clock)
 			rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 			t.Cleanup(func() { _ = rdb.Close() })
+			// No background sender: observations go with the next reservation.
 			r := &Redis{cfg: RedisConfig{Prefix: "t:", Reads: reads, Writes: writes}, rdb: rdb,
 				local: newLocalBudget(reads, writes), pending: map[string]pendingObservation{},
-				now: func() time.Time { return clock }}
+				flush: make(chan struct{}, 1), now: func() time.Time { return clock }}
 			return budgetUnderTest{
 				reserve: func(reads, writes int, maxWait time.Duration) (Grants, error) {
 					return r.Reserve(context.Background(), reads, writes, maxWait)
@@ -69,7 +70,14 @@ func TestBudget(t *testing.T) {
 		reads, writes Rate
 		run           func(t *testing.T, b budgetUnderTest)
 	}{
+		{"until Auth0 answers, its smallest bucket is assumed", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 3, 0, 5*time.Second)
+			if got, want := waits(g.Reads), []time.Duration{0, 0, time.Second}; !equal(got, want) {
+				t.Errorf("waits = %v, want %v: a bucket of 2, refilled once a second", got, want)
+			}
+		}},
 		{"the configured burst, then one request per interval", Rate{10, 2}, Rate{10, 2}, func(t *testing.T, b budgetUnderTest) {
+			largeTenant(t, b)
 			g, err := b.reserve(4, 0, time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -80,6 +88,7 @@ func TestBudget(t *testing.T) {
 			}
 		}},
 		{"a wait beyond maxWait grants nothing and says when to retry", Rate{10, 1}, Rate{10, 1}, func(t *testing.T, b budgetUnderTest) {
+			largeTenant(t, b)
 			mustReserve(t, b, 1, 0, time.Second)
 			for range 2 { // refused twice alike: the refusal took nothing
 				_, err := b.reserve(1, 0, 50*ms)
@@ -90,6 +99,7 @@ func TestBudget(t *testing.T) {
 			}
 		}},
 		{"reads and writes are granted all or none", Rate{10, 5}, Rate{10, 1}, func(t *testing.T, b budgetUnderTest) {
+			largeTenant(t, b)
 			mustReserve(t, b, 0, 1, time.Second)
 			if _, err := b.reserve(1, 1, 10*ms); err == nil {
 				t.Fatal("want the write refused")
@@ -155,6 +165,7 @@ func TestBudget(t *testing.T) {
 			}
 		}},
 		{"time refills the budget", Rate{10, 1}, Rate{10, 1}, func(t *testing.T, b budgetUnderTest) {
+			largeTenant(t, b)
 			mustReserve(t, b, 1, 0, time.Second)
 			b.advance(100 * ms)
 			if g := mustReserve(t, b, 1, 0, 0); g.Reads[0].Wait != 0 {
@@ -167,6 +178,16 @@ func TestBudget(t *testing.T) {
 			t.Run(impl+"/"+tt.name, func(t *testing.T) { tt.run(t, newBudget()) })
 		}
 	}
+}
+
+// largeTenant tells the budget that Auth0's buckets are large and full, then lets the
+// configured budget refill: what follows depends on the configured numbers only.
+func largeTenant(t *testing.T, b budgetUnderTest) {
+	t.Helper()
+	g := mustReserve(t, b, 1, 1, time.Second)
+	b.observe(g.Reads[0], Observation{Limit: 1000, Remaining: 1000, At: b.now(), Seq: g.Reads[0].Seq})
+	b.observe(g.Writes[0], Observation{Limit: 1000, Remaining: 1000, At: b.now(), Seq: g.Writes[0].Seq})
+	b.advance(time.Minute)
 }
 
 func mustReserve(t *testing.T, b budgetUnderTest, reads, writes int, maxWait time.Duration) Grants {

@@ -129,6 +129,13 @@ func (b *localBudget) observe(g Grant, o Observation) {
 	m.observe(o, g.Bucket, name, b.rates[g.Kind], now.UnixMicro(), now.Sub(o.At).Microseconds())
 }
 
+// limitOf is the bucket size Auth0 last announced for kind, 0 while unknown.
+func (b *localBudget) limitOf(k Kind) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.limits[k]
+}
+
 func (b *localBudget) mirror(name string) *mirror {
 	m, ok := b.mirrors[name]
 	if !ok {

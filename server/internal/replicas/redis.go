@@ -93,9 +93,12 @@ type Redis struct {
 	// down is when Redis may be tried again after a failure, in unix nanoseconds.
 	down atomic.Int64
 
-	// pending holds the newest observation of each Redis bucket, sent with the next Reserve.
+	// pending holds the newest observation of each Redis bucket, sent with the next Reserve or
+	// by sendObservations when flush is signalled.
 	obsMu   sync.Mutex
 	pending map[string]pendingObservation
+	flush   chan struct{}
+	flushed chan struct{} // closed when sendObservations returns
 
 	// waiters are the lock waiters of this process, woken when their user's lock is released.
 	waitMu  sync.Mutex
@@ -144,6 +147,8 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		local:   newLocalBudget(cfg.Reads, cfg.Writes),
 		locks:   newKeyLock(),
 		pending: map[string]pendingObservation{},
+		flush:   make(chan struct{}, 1),
+		flushed: make(chan struct{}),
 		waiters: map[string]chan struct{}{},
 		done:    make(chan struct{}),
 	}
@@ -156,6 +161,7 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = stop
 	go r.listen(sctx)
+	go r.sendObservations(sctx)
 	return r, nil
 }
 
@@ -173,6 +179,7 @@ func (r *Redis) Close() error {
 	r.stop()
 	err := r.sub.Close()
 	<-r.done
+	<-r.flushed
 	return err
 }
 
@@ -336,10 +343,22 @@ func (r *Redis) Reserve(ctx context.Context, reads, writes int, maxWait time.Dur
 	if !r.available() {
 		return r.local.reserve(reads, writes, maxWait)
 	}
-	obs := r.takePending()
+	g, err := r.runBudget(ctx, reads, writes, maxWait, r.takePending())
+	if err != nil && !errors.As(err, new(*ExhaustedError)) {
+		if ctx.Err() != nil {
+			return Grants{}, ctx.Err()
+		}
+		r.failed(ctx, "reserve", err)
+		return r.local.reserve(reads, writes, maxWait)
+	}
+	return g, err
+}
+
+// runBudget runs budget.lua: it applies obs, then reserves.
+func (r *Redis) runBudget(ctx context.Context, reads, writes int, maxWait time.Duration, obs []pendingObservation) (Grants, error) {
 	args := []any{reads, writes, maxWait.Microseconds(),
 		r.cfg.Reads.interval(), r.cfg.Reads.Burst, r.cfg.Writes.interval(), r.cfg.Writes.Burst,
-		int64(budgetTTL / time.Second), len(obs), intervalWindow}
+		int64(budgetTTL / time.Second), len(obs), intervalWindow, unknownInterval, unknownLimit}
 	now := r.now()
 	for _, p := range obs {
 		args = append(args, p.grant.Kind.String(), p.grant.Bucket, p.grant.Seq, p.obs.Limit, p.obs.Remaining,
@@ -347,11 +366,7 @@ func (r *Redis) Reserve(ctx context.Context, reads, writes int, maxWait time.Dur
 	}
 	res, err := budgetScript.Run(ctx, r.rdb, []string{r.key("budget")}, args...).Slice()
 	if err != nil {
-		if ctx.Err() != nil {
-			return Grants{}, ctx.Err()
-		}
-		r.failed(ctx, "reserve", err)
-		return r.local.reserve(reads, writes, maxWait)
+		return Grants{}, err
 	}
 	return parseGrants(res, now)
 }
@@ -394,13 +409,56 @@ func parseGrants(res []any, now time.Time) (Grants, error) {
 }
 
 // Observe queues the observation for Redis, keeping the newest of each bucket, and applies it to
-// this replica's own budget, which serves while Redis is unavailable.
+// this replica's own budget, which serves while Redis is unavailable. Queued observations go
+// with the next reservation; one that the other replicas need soon (a bucket size not seen
+// before, or a bucket more than half empty) is sent at once, in the background.
 func (r *Redis) Observe(g Grant, o Observation) {
+	news := r.local.limitOf(g.Kind) != o.Limit || o.Remaining*2 < o.Limit
 	r.local.observe(Grant{Kind: g.Kind}, o)
 	r.obsMu.Lock()
-	defer r.obsMu.Unlock()
 	if cur, ok := r.pending[g.Bucket]; !ok || cur.grant.Seq < g.Seq {
 		r.pending[g.Bucket] = pendingObservation{grant: g, obs: o}
+	}
+	r.obsMu.Unlock()
+	if news {
+		select {
+		case r.flush <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// sendObservations sends queued observations when Observe asks, until ctx ends.
+func (r *Redis) sendObservations(ctx context.Context) {
+	defer close(r.flushed)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.flush:
+		}
+		obs := r.takePending()
+		if len(obs) == 0 || !r.available() {
+			r.requeue(obs)
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, r.rdb.Options().ReadTimeout+r.rdb.Options().WriteTimeout)
+		if _, err := r.runBudget(cctx, 0, 0, 0, obs); err != nil && ctx.Err() == nil {
+			r.failed(ctx, "observe", err)
+			r.requeue(obs)
+		}
+		cancel()
+	}
+}
+
+// requeue puts back observations that could not be sent, unless newer ones came since.
+func (r *Redis) requeue(obs []pendingObservation) {
+	r.obsMu.Lock()
+	defer r.obsMu.Unlock()
+	for _, p := range obs {
+		if cur, ok := r.pending[p.grant.Bucket]; !ok || cur.grant.Seq < p.grant.Seq {
+			r.pending[p.grant.Bucket] = p
+		}
 	}
 }
 

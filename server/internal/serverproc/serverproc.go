@@ -1,4 +1,7 @@
-package main
+// Package serverproc builds the server command and runs it as processes of their own on
+// loopback ports, for benchmarks and for tests that need several real replicas. It is not for
+// production.
+package serverproc
 
 import (
 	"bytes"
@@ -21,25 +24,29 @@ const readyTimeout = 30 * time.Second
 // stopTimeout is how long a server gets to stop after SIGTERM before it is killed.
 const stopTimeout = 10 * time.Second
 
-// serverProc is a server started as its own process on loopback ports.
-type serverProc struct {
-	cmd      *exec.Cmd
-	grpcAddr string
-	httpAddr string
-	// debugAddr serves the server's pprof profiles; empty when not enabled.
-	debugAddr string
-	logPath   string
-	exited    chan struct{}
-	waitErr   error
+// BinName is the name Build gives the server binary.
+const BinName = "profile-server"
+
+// Proc is a server started as its own process on loopback ports.
+type Proc struct {
+	// GRPCAddr and HTTPAddr are the server's listen addresses, host:port.
+	GRPCAddr, HTTPAddr string
+	// DebugAddr serves the server's pprof profiles; empty when not enabled.
+	DebugAddr string
+
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+	waitErr error
 }
 
-// buildServer compiles the server command into dir and returns the binary's path.
-func buildServer(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot(ctx)
+// Build compiles the server command into dir and returns the binary's path.
+func Build(ctx context.Context, dir string) (string, error) {
+	root, err := ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, serverBinName)
+	bin := filepath.Join(dir, BinName)
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -48,37 +55,37 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// moduleRoot is the folder of the go.mod governing the working directory.
-func moduleRoot(ctx context.Context) (string, error) {
+// ModuleRoot is the folder of the go.mod governing the working directory.
+func ModuleRoot(ctx context.Context) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
 	gomod := strings.TrimSpace(string(out))
 	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run the benchmark inside the repository (no go.mod found)")
+		return "", errors.New("run inside the repository (no go.mod found)")
 	}
 	return filepath.Dir(gomod), nil
 }
 
-// importUsers runs "server import" to load the users file into the embedded store in dataDir.
-func importUsers(ctx context.Context, bin, dataDir, usersFile string) error {
+// ImportUsers runs "server import" to load the users file into the embedded store in dataDir.
+func ImportUsers(ctx context.Context, bin, dataDir, usersFile string) error {
 	cmd := exec.CommandContext(ctx, bin, "import", "--data-dir", dataDir, usersFile)
-	cmd.Env = serverEnv(nil)
+	cmd.Env = Env(nil)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("server import: %w\n%s", err, out)
 	}
 	return nil
 }
 
-// startServer starts bin on two free loopback ports with env added to a cleaned environment,
-// logging to logPath, and waits until /readyz answers 200.
-func startServer(ctx context.Context, bin string, env map[string]string, logPath string) (*serverProc, error) {
-	grpcAddr, err := freeAddr()
+// Start starts bin on two free loopback ports with env added to a cleaned environment (see
+// Env), logging to logPath, and waits until /readyz answers 200.
+func Start(ctx context.Context, bin string, env map[string]string, logPath string) (*Proc, error) {
+	grpcAddr, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	httpAddr, err := freeAddr()
+	httpAddr, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -92,26 +99,26 @@ func startServer(ctx context.Context, bin string, env map[string]string, logPath
 		all[k] = v
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = serverEnv(all)
+	cmd.Env = Env(all)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = childAttrs()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	p := &serverProc{cmd: cmd, grpcAddr: grpcAddr, httpAddr: httpAddr, debugAddr: all["PROFILE_DEBUG_ADDR"], logPath: logPath, exited: make(chan struct{})}
+	p := &Proc{cmd: cmd, GRPCAddr: grpcAddr, HTTPAddr: httpAddr, DebugAddr: all["PROFILE_DEBUG_ADDR"], logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
 	}()
 	if err := p.waitReady(ctx); err != nil {
-		p.stop()
-		return nil, fmt.Errorf("%w\nserver log:\n%s", err, p.logTail())
+		p.Stop()
+		return nil, fmt.Errorf("%w\nserver log:\n%s", err, p.LogTail())
 	}
 	return p, nil
 }
 
-// serverEnv is the bench's environment without PROFILE_* and AUTH0_* variables, plus vars.
-func serverEnv(vars map[string]string) []string {
+// Env is this process's environment without PROFILE_* and AUTH0_* variables, plus vars.
+func Env(vars map[string]string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PROFILE_") && !strings.HasPrefix(kv, "AUTH0_") {
@@ -124,8 +131,8 @@ func serverEnv(vars map[string]string) []string {
 	return env
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() (string, error) {
+// FreeAddr returns a loopback address with a port that was free a moment ago.
+func FreeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -134,13 +141,13 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// pid is the server's process id.
-func (p *serverProc) pid() int { return p.cmd.Process.Pid }
+// PID is the server's process id.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
 
-func (p *serverProc) waitReady(ctx context.Context) error {
+func (p *Proc) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	url := "http://" + p.httpAddr + "/readyz"
+	url := "http://" + p.HTTPAddr + "/readyz"
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -161,9 +168,9 @@ func (p *serverProc) waitReady(ctx context.Context) error {
 	}
 }
 
-// stop sends SIGTERM, waits for a graceful exit, and kills the server when it takes too long.
+// Stop sends SIGTERM, waits for a graceful exit, and kills the server when it takes too long.
 // It is safe to call more than once.
-func (p *serverProc) stop() {
+func (p *Proc) Stop() {
 	select {
 	case <-p.exited:
 		return
@@ -178,8 +185,14 @@ func (p *serverProc) stop() {
 	}
 }
 
-// logTail returns the last lines of the server's log, for error messages.
-func (p *serverProc) logTail() string {
+// Kill ends the server at once with SIGKILL, as a crash would: nothing is released.
+func (p *Proc) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// LogTail returns the last lines of the server's log, for error messages.
+func (p *Proc) LogTail() string {
 	data, _ := os.ReadFile(p.logPath)
 	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
 	if len(lines) > 20 {
