@@ -323,6 +323,7 @@ func (s *Server) registerStoreMetrics() {
 				},
 				RateLimited: uint64(x.Throttled), Retries: uint64(x.Retries),
 				CacheHits: uint64(x.CacheHits), CacheMisses: uint64(x.CacheMisses), LimiterWaits: uint64(x.LimiterWaits),
+				RedisRoundTrips: uint64(x.SharedRoundTrips),
 			}
 		})
 	}

@@ -164,18 +164,20 @@ func (m *mirror) observe(o Observation, granted string, name string, r Rate, now
 }
 
 // unknownLimit is the bucket size a mirror assumes until Auth0's headers have shown one: that of
-// its smallest plan. It holds back only the first requests, until the first answer arrives.
+// its smallest plan, refilled at the configured rate. It holds back only the first requests,
+// until the first answer arrives.
 const unknownLimit = 2
 
 // reserveOne grants one request when both the configured budget and Auth0's bucket (of size
 // limit, or unknownLimit while 0) allow it within maxWait, moving both; otherwise it moves
 // neither and returns the wait that would have been needed.
 func reserveOne(cfg *gcra, m *mirror, r Rate, limit, now, maxWait int64) (wait int64, ok bool) {
+	interval := m.interval(r)
 	if limit <= 0 {
-		limit = unknownLimit
+		limit, interval = unknownLimit, r.interval()
 	}
 	wait, nextCfg := cfg.wait(r.interval(), int64(r.Burst), now)
-	w, nextMirror := m.wait(m.interval(r), limit, now)
+	w, nextMirror := m.wait(interval, limit, now)
 	wait = max(wait, w)
 	if wait > maxWait {
 		return wait, false

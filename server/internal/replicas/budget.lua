@@ -87,12 +87,16 @@ local cfg, tat, seq, out = {}, {}, {}, {1}
 for k = 1, 2 do
   local kind = kinds[k]
   for _ = 1, tonumber(ARGV[k]) do
-    local b, limit = bucket_of(kind), num('limit:' .. kind)
-    if limit <= 0 then limit = tonumber(ARGV[12]) end
+    local b, limit, interval = bucket_of(kind), num('limit:' .. kind), 0
+    if limit <= 0 then
+      limit, interval = tonumber(ARGV[12]), rates[kind][1]
+    else
+      interval = mirror_interval(b, kind)
+    end
     if cfg[kind] == nil then cfg[kind] = num('cfg:' .. kind) end
     if tat[b] == nil then tat[b], seq[b] = num(b .. ':tat'), num(b .. ':seq') end
     local wait, next_cfg = gcra_wait(cfg[kind], rates[kind][1], rates[kind][2])
-    local w, next_mirror = gcra_wait(tat[b], mirror_interval(b, kind), limit)
+    local w, next_mirror = gcra_wait(tat[b], interval, limit)
     wait = math.max(wait, w)
     if wait > max_wait then
       return {0, k - 1, string.format('%.0f', wait)}

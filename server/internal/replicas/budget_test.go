@@ -70,10 +70,18 @@ func TestBudget(t *testing.T) {
 		reads, writes Rate
 		run           func(t *testing.T, b budgetUnderTest)
 	}{
-		{"until Auth0 answers, its smallest bucket is assumed", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
-			g := mustReserve(t, b, 3, 0, 5*time.Second)
-			if got, want := waits(g.Reads), []time.Duration{0, 0, time.Second}; !equal(got, want) {
-				t.Errorf("waits = %v, want %v: a bucket of 2, refilled once a second", got, want)
+		{"until Auth0 answers, its smallest bucket is assumed", Rate{10, 100}, Rate{10, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 4, 0, 5*time.Second)
+			if got, want := waits(g.Reads), []time.Duration{0, 0, 100 * ms, 200 * ms}; !equal(got, want) {
+				t.Errorf("waits = %v, want %v: a bucket of 2, refilled at the configured rate", got, want)
+			}
+		}},
+		{"once Auth0 told the bucket's size, an unknown refill is taken to be slow", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 1, 0, time.Second)
+			b.observe(g.Reads[0], Observation{Limit: 3, Remaining: 2, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			next := mustReserve(t, b, 3, 0, 5*time.Second)
+			if got, want := waits(next.Reads), []time.Duration{0, 0, time.Second}; !equal(got, want) {
+				t.Errorf("waits = %v, want %v: the 2 left, then one a second", got, want)
 			}
 		}},
 		{"the configured burst, then one request per interval", Rate{10, 2}, Rate{10, 2}, func(t *testing.T, b budgetUnderTest) {

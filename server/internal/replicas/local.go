@@ -53,6 +53,9 @@ func (*Local) Watch(func(string), func()) {}
 // Coherent is always true: only this process writes through the service.
 func (*Local) Coherent() bool { return true }
 
+// RoundTrips is 0: nothing is shared.
+func (*Local) RoundTrips() int64 { return 0 }
+
 // Close does nothing.
 func (*Local) Close() error { return nil }
 

@@ -92,6 +92,8 @@ type Redis struct {
 
 	// down is when Redis may be tried again after a failure, in unix nanoseconds.
 	down atomic.Int64
+	// roundTrips counts the calls made to Redis (the subscription's traffic aside).
+	roundTrips atomic.Int64
 
 	// pending holds the newest observation of each Redis bucket, sent with the next Reserve or
 	// by sendObservations when flush is signalled.
@@ -151,6 +153,12 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		flushed: make(chan struct{}),
 		waiters: map[string]chan struct{}{},
 		done:    make(chan struct{}),
+	}
+	// Loaded once here, the scripts then run by hash in one round trip each.
+	for _, sc := range []*redis.Script{budgetScript, releaseScript, shareScript, unlockScript} {
+		if err := sc.Load(ctx, r.rdb).Err(); err != nil {
+			return nil, fmt.Errorf("redis: loading scripts: %w", err)
+		}
 	}
 	r.sub = r.rdb.Subscribe(ctx, r.channel())
 	if _, err := r.sub.ReceiveTimeout(ctx, cfg.Client.Options().ReadTimeout); err != nil {
@@ -252,6 +260,7 @@ func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
 		}
 		woken := r.wait(userID)
 		tok.at = time.Now()
+		r.roundTrips.Add(1)
 		ok, err := r.rdb.SetNX(ctx, key, tok.value, r.cfg.Lease).Result()
 		if err != nil {
 			r.unwait(userID)
@@ -312,6 +321,7 @@ func (r *Redis) release(userID, token string, p *store.Profile, wrote bool) {
 	defer cancel()
 	lock := r.key("lock", userID)
 	if !wrote {
+		r.roundTrips.Add(1)
 		if err := unlockScript.Run(ctx, r.rdb, []string{lock}, token, r.channel(), "unlocked "+r.id+" "+userID).Err(); err != nil {
 			r.failed(ctx, "unlock", err)
 		}
@@ -324,6 +334,7 @@ func (r *Redis) release(userID, token string, p *store.Profile, wrote bool) {
 		}
 	}
 	keys := []string{lock, r.key("copy", userID), r.key("version", userID)}
+	r.roundTrips.Add(1)
 	owned, err := releaseScript.Run(ctx, r.rdb, keys, token, copyJSON, r.cfg.CopyTTL.Milliseconds(),
 		r.versionTTL().Milliseconds(), r.channel(), "changed "+r.id+" "+userID).Int()
 	switch {
@@ -364,6 +375,7 @@ func (r *Redis) runBudget(ctx context.Context, reads, writes int, maxWait time.D
 		args = append(args, p.grant.Kind.String(), p.grant.Bucket, p.grant.Seq, p.obs.Limit, p.obs.Remaining,
 			p.obs.ResetIn.Microseconds(), now.Sub(p.obs.At).Microseconds())
 	}
+	r.roundTrips.Add(1)
 	res, err := budgetScript.Run(ctx, r.rdb, []string{r.key("budget")}, args...).Slice()
 	if err != nil {
 		return Grants{}, err
@@ -494,6 +506,7 @@ func (r *Redis) Load(ctx context.Context, userID string) (*store.Profile, time.T
 	if !r.available() {
 		return nil, time.Time{}, "", false
 	}
+	r.roundTrips.Add(1)
 	vals, err := r.rdb.MGet(ctx, r.key("copy", userID), r.key("version", userID)).Result()
 	if err != nil || len(vals) != 2 {
 		if err != nil && ctx.Err() == nil {
@@ -527,10 +540,15 @@ func (r *Redis) Share(ctx context.Context, userID string, v Version, p *store.Pr
 		return
 	}
 	keys := []string{r.key("copy", userID), r.key("version", userID)}
+	r.roundTrips.Add(1)
 	if err := shareScript.Run(ctx, r.rdb, keys, string(v), string(b), ttl.Milliseconds()).Err(); err != nil && ctx.Err() == nil {
 		r.failed(ctx, "share", err)
 	}
 }
+
+// RoundTrips counts the calls this coordinator made to Redis since it started, the
+// subscription's traffic aside.
+func (r *Redis) RoundTrips() int64 { return r.roundTrips.Load() }
 
 // Coherent reports whether the invalidation subscription is alive: subscribed, and heard from
 // within staleAfter.

@@ -32,6 +32,8 @@ type Coordinator interface {
 	// Coherent reports whether a profile cached in this process may be served: false while the
 	// replica could miss other replicas' invalidations.
 	Coherent() bool
+	// RoundTrips counts the calls made to shared state (none locally).
+	RoundTrips() int64
 	// Close stops the coordinator's background work.
 	Close() error
 }

@@ -23,6 +23,8 @@ type StoreStats struct {
 	// Writes counts profile records written; Commits counts the durable transactions holding
 	// them.
 	Writes, Commits uint64
+	// RedisRoundTrips counts the calls made to the Redis that replicas share.
+	RedisRoundTrips uint64
 }
 
 // UpstreamCalls is the number of upstream requests of one operation that ended with one status.
@@ -38,7 +40,7 @@ type UpstreamCalls struct {
 
 // storeDescs describes the store series; every one carries the backend as a constant label.
 type storeDescs struct {
-	upstream, rateLimited, retries, cacheHits, cacheMisses, limiterWaits, writes, commits *prometheus.Desc
+	upstream, rateLimited, retries, cacheHits, cacheMisses, limiterWaits, writes, commits, redis *prometheus.Desc
 }
 
 func newStoreDescs(backend string) storeDescs {
@@ -55,6 +57,7 @@ func newStoreDescs(backend string) storeDescs {
 		limiterWaits: desc("limiter_waits_total", "Upstream requests delayed by the client-side rate limiter."),
 		writes:       desc("writes_total", "Profile records written."),
 		commits:      desc("commits_total", "Durable transactions committed."),
+		redis:        desc("redis_round_trips_total", "Calls made to the Redis that replicas share."),
 	}
 }
 
@@ -68,7 +71,7 @@ type storeCollector struct {
 // Describe sends the descriptors of every store series.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	d := c.descs
-	for _, desc := range []*prometheus.Desc{d.upstream, d.rateLimited, d.retries, d.cacheHits, d.cacheMisses, d.limiterWaits, d.writes, d.commits} {
+	for _, desc := range []*prometheus.Desc{d.upstream, d.rateLimited, d.retries, d.cacheHits, d.cacheMisses, d.limiterWaits, d.writes, d.commits, d.redis} {
 		ch <- desc
 	}
 }
@@ -90,6 +93,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.limiterWaits, s.LimiterWaits)
 	counter(d.writes, s.Writes)
 	counter(d.commits, s.Commits)
+	counter(d.redis, s.RedisRoundTrips)
 }
 
 // RegisterStoreStats exposes a store's counters as profile_store_* series labelled with

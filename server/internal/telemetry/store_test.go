@@ -17,7 +17,7 @@ func TestStoreStatsAreReadAtEachScrape(t *testing.T) {
 				{Operation: "get_user", Status: "200", Count: gets.Load()},
 				{Operation: "patch_user", Status: "429", Count: 2},
 			},
-			RateLimited: 2, Retries: 3, CacheHits: 10, CacheMisses: 4, LimiterWaits: 1,
+			RateLimited: 2, Retries: 3, CacheHits: 10, CacheMisses: 4, LimiterWaits: 1, RedisRoundTrips: 9,
 		}
 	}
 	embedded := func() StoreStats { return StoreStats{Writes: 7, Commits: 5} }
@@ -41,6 +41,8 @@ func TestStoreStatsAreReadAtEachScrape(t *testing.T) {
 		`profile_store_commits_total{backend="embedded"} 5`,
 		`profile_store_limiter_waits_total{backend="auth0"} 1`,
 		`profile_store_limiter_waits_total{backend="embedded"} 0`,
+		`profile_store_redis_round_trips_total{backend="auth0"} 9`,
+		`profile_store_redis_round_trips_total{backend="embedded"} 0`,
 		`profile_store_upstream_rate_limited_total{backend="auth0"} 2`,
 		`profile_store_upstream_rate_limited_total{backend="embedded"} 0`,
 		`profile_store_upstream_requests_total{backend="auth0",operation="get_user",status="200"} 42`,

@@ -127,6 +127,12 @@ func TestReplicasShareOneBudget(t *testing.T) {
 	srv := newDouble(t)
 	limit := func(c *Config) { c.RequestsPerSecond, c.Burst = 5, 5 }
 	stores := []*Store{newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit)}
+	// One read tells the replicas Auth0's bucket size (large); then the budget refills.
+	srv.AddUser("auth0|first", nil)
+	if _, err := stores[0].Get(t.Context(), "auth0|first"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
 	// Each replica asks for 5 reads at once: the 5 the budget holds are granted, the rest wait
 	// (or are refused within 300 ms), whichever replica asks.
 	var wg sync.WaitGroup

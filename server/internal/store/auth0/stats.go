@@ -14,6 +14,8 @@ type Stats struct {
 	LimiterWaits int64
 	// TokenRenewals counts the times a token Auth0 refused (401) was replaced by a new one.
 	TokenRenewals int64
+	// SharedRoundTrips counts the calls made to the state replicas share (Redis).
+	SharedRoundTrips int64
 }
 
 type counters struct {
@@ -28,5 +30,6 @@ func (s *Store) Stats() Stats {
 		Throttled: c.throttled.Load(), Retries: c.retries.Load(),
 		CacheHits: c.cacheHits.Load(), CacheMisses: c.cacheMisses.Load(),
 		LimiterWaits: c.limiterWaits.Load(), TokenRenewals: c.tokenRenewals.Load(),
+		SharedRoundTrips: s.coord.RoundTrips(),
 	}
 }

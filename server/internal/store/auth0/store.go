@@ -162,7 +162,7 @@ func (s *Store) beyondBudget(ctx context.Context, userID string) error {
 		return nil
 	}
 	sendAt := v.(time.Time)
-	if !sendAt.After(deadline) {
+	if sendAt.Add(answerMargin).Before(deadline) {
 		return nil
 	}
 	return &store.Error{Kind: store.KindRateLimited, Message: budgetExhausted, RetryAfter: time.Until(sendAt),

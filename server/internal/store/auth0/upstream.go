@@ -133,13 +133,19 @@ func b2i(b bool) int {
 	return 0
 }
 
-// maxWait is how long a request may wait for its budget: until the caller's deadline.
+// answerMargin is the time a request needs after its budget wait to be answered: a wait that
+// leaves less of the caller's deadline is refused, so that the caller hears when to retry
+// rather than running out of time.
+const answerMargin = 100 * time.Millisecond
+
+// maxWait is how long a request may wait for its budget: until answerMargin before the caller's
+// deadline.
 func maxWait(ctx context.Context) time.Duration {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		return maxWaitWithoutDeadline
 	}
-	return time.Until(deadline)
+	return max(time.Until(deadline)-answerMargin, 0)
 }
 
 // lockError turns a failure to take a user's write lock into the error callers see.
