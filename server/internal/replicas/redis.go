@@ -30,11 +30,14 @@ var (
 	shareLua string
 	//go:embed unlock.lua
 	unlockLua string
+	//go:embed lock.lua
+	lockLua string
 
 	budgetScript  = redis.NewScript(budgetLua)
 	releaseScript = redis.NewScript(releaseLua)
 	shareScript   = redis.NewScript(shareLua)
 	unlockScript  = redis.NewScript(unlockLua)
+	lockScript    = redis.NewScript(lockLua)
 )
 
 // Defaults of RedisConfig.
@@ -155,7 +158,7 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		done:    make(chan struct{}),
 	}
 	// Loaded once here, the scripts then run by hash in one round trip each.
-	for _, sc := range []*redis.Script{budgetScript, releaseScript, shareScript, unlockScript} {
+	for _, sc := range []*redis.Script{budgetScript, releaseScript, shareScript, unlockScript, lockScript} {
 		if err := sc.Load(ctx, r.rdb).Err(); err != nil {
 			return nil, fmt.Errorf("redis: loading scripts: %w", err)
 		}
@@ -236,7 +239,8 @@ func (r *Redis) Lock(ctx context.Context, userID string) (*Lease, error) {
 		return nil, err
 	}
 	return &Lease{
-		Until: token.at.Add(r.cfg.Lease - leaseMargin),
+		Until:  token.at.Add(r.cfg.Lease - leaseMargin),
+		Shared: r.decodeCopy(userID, token.copy),
 		release: func(p *store.Profile, wrote bool) {
 			r.release(userID, token.value, p, wrote)
 			unlock()
@@ -247,6 +251,7 @@ func (r *Redis) Lock(ctx context.Context, userID string) (*Lease, error) {
 type lockToken struct {
 	value string
 	at    time.Time // when the SET that took the lock was sent: the lease runs from later
+	copy  string    // the user's shared copy as the lock was taken, "" when none
 }
 
 func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
@@ -261,7 +266,13 @@ func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
 		woken := r.wait(userID)
 		tok.at = time.Now()
 		r.roundTrips.Add(1)
-		ok, err := r.rdb.SetNX(ctx, key, tok.value, r.cfg.Lease).Result()
+		res, err := lockScript.Run(ctx, r.rdb, []string{key, r.key("copy", userID)}, tok.value, r.cfg.Lease.Milliseconds()).Slice()
+		ok := false
+		if err == nil && len(res) == 2 {
+			taken, _ := res[0].(int64)
+			ok = taken == 1
+			tok.copy, _ = res[1].(string)
+		}
 		if err != nil {
 			r.unwait(userID)
 			if ctx.Err() != nil {
@@ -519,11 +530,23 @@ func (r *Redis) Load(ctx context.Context, userID string) (*store.Profile, time.T
 	if !ok {
 		return nil, time.Time{}, Version(v), false
 	}
+	p, readAt, ok := r.parseCopy(userID, raw)
+	return p, readAt, Version(v), ok
+}
+
+// parseCopy decodes a shared copy of userID, unless it is older than CopyTTL.
+func (r *Redis) parseCopy(userID, raw string) (*store.Profile, time.Time, bool) {
 	var c sharedCopy
-	if err := json.Unmarshal([]byte(raw), &c); err != nil || c.UserID != userID || time.Since(c.ReadAt) > r.cfg.CopyTTL {
-		return nil, time.Time{}, Version(v), false
+	if raw == "" || json.Unmarshal([]byte(raw), &c) != nil || c.UserID != userID || time.Since(c.ReadAt) > r.cfg.CopyTTL {
+		return nil, time.Time{}, false
 	}
-	return &store.Profile{UserID: c.UserID, Attributes: c.Attributes, UserMetadata: c.UserMetadata, AppMetadata: c.AppMetadata}, c.ReadAt, Version(v), true
+	return &store.Profile{UserID: c.UserID, Attributes: c.Attributes, UserMetadata: c.UserMetadata, AppMetadata: c.AppMetadata}, c.ReadAt, true
+}
+
+// decodeCopy is parseCopy for a lock: the copy, or nil.
+func (r *Redis) decodeCopy(userID, raw string) *store.Profile {
+	p, _, _ := r.parseCopy(userID, raw)
+	return p
 }
 
 // Share stores p as userID's shared copy unless a write was released since Load returned v.

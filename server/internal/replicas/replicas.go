@@ -49,7 +49,10 @@ type Version string
 // Lease is a held write lock.
 type Lease struct {
 	// Until is when the lease ends on its own; zero when it never does.
-	Until   time.Time
+	Until time.Time
+	// Shared is the copy of the user's profile that a replica shared, as the lock was taken
+	// (nil when there is none): like a cached profile, it may be stale.
+	Shared  *store.Profile
 	release func(p *store.Profile, wrote bool)
 }
 
