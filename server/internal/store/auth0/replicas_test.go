@@ -195,3 +195,54 @@ func TestWithoutRedisWritesFailFastAndReadsGoToAuth0(t *testing.T) {
 		t.Errorf("reads without Redis made %d GETs, want 2: a replica that may miss invalidations does not trust its cache", got)
 	}
 }
+
+// TestJourneyAcrossReplicasCostsWhatItCostsOnOne runs the seed journey with each step on the
+// next replica: Auth0 sees what one replica costs (2 GET, 2 PATCH), a cached read costs no
+// Redis round trip and a write at most 3 (lock with the shared copy, budget, release).
+func TestJourneyAcrossReplicasCostsWhatItCostsOnOne(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, map[string]any{"given_name": "Ada", "logins_count": 2})
+	r := []*Store{newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix)}
+	ctx := t.Context()
+	trips := func() int64 { return r[0].Stats().SharedRoundTrips + r[1].Stats().SharedRoundTrips + r[2].Stats().SharedRoundTrips }
+	// Warm up: each replica learns the size of Auth0's buckets from its first answers (which it
+	// sends to Redis at once, outside any call's path).
+	for i, s := range r {
+		id := fmt.Sprintf("auth0|warm-%d", i)
+		srv.AddUser(id, nil)
+		if _, err := s.Update(ctx, id, setMetadata(map[string]any{"warm": "yes"})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	upstream := srv.Calls()
+	type step struct {
+		name     string
+		do       func() error
+		maxTrips int64
+	}
+	steps := []step{
+		// A cold read: the shared copy (missing), the budget, then sharing what Auth0 sent.
+		{"read on replica 0", func() error { _, err := r[0].Get(ctx, journeyUser); return err }, 3},
+		{"answers on replica 1", func() error {
+			_, err := r[1].Update(ctx, journeyUser, setMetadata(map[string]any{"title": "Countess", "company": "Analytical"}))
+			return err
+		}, 3},
+		{"read on replica 2", func() error { _, err := r[2].Get(ctx, journeyUser); return err }, 1},
+		{"subscription on replica 0", func() error { _, err := r[0].Update(ctx, journeyUser, subscribe("weekly-digest")); return err }, 3},
+		{"read on replica 0, cached", func() error { _, err := r[0].Get(ctx, journeyUser); return err }, 0},
+	}
+	for _, st := range steps {
+		before := trips()
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := trips() - before; got > st.maxTrips {
+			t.Errorf("%s: %d Redis round trips, want at most %d", st.name, got, st.maxTrips)
+		}
+	}
+	if got := srv.Calls(); got.Get-upstream.Get != 2 || got.Patch-upstream.Patch != 2 {
+		t.Errorf("Auth0 calls across replicas = %d GET, %d PATCH; want 2 and 2, as on one replica", got.Get-upstream.Get, got.Patch-upstream.Patch)
+	}
+}
