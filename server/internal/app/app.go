@@ -137,7 +137,7 @@ func (s *Server) newLoginStep(opts Options) error {
 	}
 	step, err := loginstep.New(loginstep.Config{
 		Secret: []byte(s.cfg.LoginSecret), Tenant: tenant, OtherIssuers: others, TokenTTL: s.cfg.LoginTokenTTL,
-		Engine: s.engine, Once: opts.Once, Logger: s.logger, Now: opts.Now,
+		Engine: s.engine, Once: s.loginOnce(opts), Logger: s.logger, Now: opts.Now,
 	})
 	if err != nil {
 		return fmt.Errorf("PROFILE_LOGIN_STEP: %w", err)
@@ -147,6 +147,18 @@ func (s *Server) newLoginStep(opts Options) error {
 		s.logger.Warn("the login step is on with the embedded store: answers given at login go to Auth0 through the Action, and this store does not see them")
 	}
 	s.logger.Info("serving the login step", "path", loginstep.Path, "login_domain", tenant.Host)
+	return nil
+}
+
+// loginOnce is the record of the login step's used tokens: the test's, else one in the Redis
+// that replicas share, else nil (the step keeps one in this process).
+func (s *Server) loginOnce(opts Options) loginstep.Once {
+	switch {
+	case opts.Once != nil:
+		return opts.Once
+	case s.redis != nil:
+		return replicas.NewOnce(s.redis, s.cfg.RedisPrefix+"login-token:")
+	}
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/loginclaims"
 	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/loginstep/steptest"
+	"github.com/acme/progressive-profiling/server/internal/replicas/redistest"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
 )
 
@@ -115,4 +116,66 @@ func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) stri
 		t.Fatalf("%s %s: %d\n%s", method, u, resp.StatusCode, data)
 	}
 	return string(data)
+}
+
+// TestLoginStepTokenWorksOnceAcrossReplicas completes a step on one replica and replays it on
+// another that shares the same Redis: the second replica refuses it as already used.
+func TestLoginStepTokenWorksOnceAcrossReplicas(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	mgmt := auth0test.NewServer()
+	t.Cleanup(mgmt.Close)
+	replica := func() *testServer {
+		return startServer(t, serverOptions{cfg: func(c *config.Config) {
+			c.Store = config.StoreAuth0
+			c.Auth0Domain = mgmt.URL()
+			c.Auth0ClientID, c.Auth0ClientSecret = auth0test.ClientID, auth0test.ClientSecret
+			c.RedisURL, c.RedisPrefix, c.RedisLockLease = redistest.URL(), prefix, config.MinRedisLockLease
+			c.LoginStep, c.LoginSecret = true, testLoginSecret
+			c.LoginDomain = "acme.eu.auth0.com"
+		}})
+	}
+	a, b := replica(), replica()
+	const user = "google-oauth2|ada"
+	resp, err := (&restClient{base: a.httpURL}).GetLoginPrompt(context.Background(), &profilev1.GetLoginPromptRequest{
+		UserId: user, Locale: "en", Profile: &profilev1.LoginProfile{Attributes: mustStruct(t, map[string]any{"given_name": "Ada"})},
+	})
+	if err != nil || !resp.GetDue() {
+		t.Fatalf("GetLoginPrompt = %v, %v; want due", resp, err)
+	}
+	tok, err := steptest.EncodeToken([]byte(testLoginSecret), "acme.eu.auth0.com", user, resp.GetSessionTokenClaims().AsMap(), time.Now(), 10*time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	page := fetch(t, browser, http.MethodGet, a.httpURL+loginstep.Path+"?"+url.Values{"session_token": {tok}, "state": {"st-1"}}.Encode(), nil)
+	binding := regexp.MustCompile(`name="binding" value="([^"]+)"`).FindStringSubmatch(page)
+	if binding == nil {
+		t.Fatalf("form page without the binding:\n%s", page)
+	}
+	form := url.Values{"session_token": {tok}, "state": {"st-1"}, "binding": {binding[1]}, "action": {"save"}, "f:last_name": {"Lovelace"}}
+	fetch(t, browser, http.MethodPost, a.httpURL+loginstep.Path, form)
+
+	for _, replay := range []struct{ method, url string }{
+		{http.MethodPost, b.httpURL + loginstep.Path},
+		{http.MethodGet, b.httpURL + loginstep.Path + "?" + url.Values{"session_token": {tok}, "state": {"st-1"}}.Encode()},
+	} {
+		var body io.Reader
+		if replay.method == http.MethodPost {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(replay.method, replay.url, body)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		r, err := browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != http.StatusConflict || strings.Contains(string(data), "/continue\"") && strings.Contains(string(data), `name="session_token"`) {
+			t.Errorf("%s of the used token on the other replica: %d, want 409 and no return token\n%s", replay.method, r.StatusCode, data)
+		}
+	}
 }

@@ -275,3 +275,21 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func TestOnceIsSharedByReplicas(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	a, b := NewOnce(rdb, prefix+"used:"), NewOnce(rdb, prefix+"used:")
+	ctx := t.Context()
+	if first, err := a.Use(ctx, "tok-1", time.Minute); err != nil || !first {
+		t.Fatalf("first use = %v, %v; want true", first, err)
+	}
+	if first, err := b.Use(ctx, "tok-1", time.Minute); err != nil || first {
+		t.Errorf("use on another replica = %v, %v; want false (already used)", first, err)
+	}
+	if used, err := b.Used(ctx, "tok-1"); err != nil || !used {
+		t.Errorf("Used = %v, %v; want true", used, err)
+	}
+	if used, err := b.Used(ctx, "tok-2"); err != nil || used {
+		t.Errorf("Used of a fresh id = %v, %v; want false", used, err)
+	}
+}
