@@ -266,12 +266,39 @@ func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
 		woken := r.wait(userID)
 		tok.at = time.Now()
 		r.roundTrips.Add(1)
-		res, err := lockScript.Run(ctx, r.rdb, []string{key, r.key("copy", userID)}, tok.value, r.cfg.Lease.Milliseconds()).Slice()
-		ok := false
+		res, err := lockScript.Run(ctx, r.rdb, []string{key, r.key("copy", userID), r.key("locks-since")}, tok.value, r.cfg.Lease.Milliseconds()).Slice()
+		ok, quiet := false, time.Duration(0)
 		if err == nil && len(res) == 2 {
-			taken, _ := res[0].(int64)
-			ok = taken == 1
-			tok.copy, _ = res[1].(string)
+			outcome, _ := res[0].(int64)
+			switch outcome {
+			case 1:
+				ok = true
+				tok.copy, _ = res[1].(string)
+			case 2:
+				ms, _ := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64)
+				quiet = time.Duration(ms) * time.Millisecond
+			}
+		}
+		if quiet > 0 && r.upForALease(ctx) {
+			// No lock taken before Redis last started can still be in use: the marker was
+			// missing because this Redis never granted a lock (a new deployment), not because
+			// it lost them. End the quiet period at once.
+			r.roundTrips.Add(1)
+			if err := r.rdb.Set(ctx, r.key("locks-since"), "0", 0).Err(); err == nil {
+				r.unwait(userID)
+				continue
+			}
+		}
+		if quiet > 0 {
+			// Redis lost its data (restarted): locks taken before may still be in use.
+			r.unwait(userID)
+			if deadline, has := ctx.Deadline(); has && time.Now().Add(quiet).After(deadline) {
+				return lockToken{}, &UnavailableError{RetryAfter: quiet, Err: errors.New("redis lost its locks recently; waiting for their leases to end")}
+			}
+			if err := sleepCtx(ctx, quiet); err != nil {
+				return lockToken{}, err
+			}
+			continue
 		}
 		if err != nil {
 			r.unwait(userID)
@@ -296,6 +323,23 @@ func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
 		}
 		t.Stop()
 	}
+}
+
+// upForALease reports whether Redis has been running for longer than a lease, from the
+// uptime INFO reports; false when it cannot tell.
+func (r *Redis) upForALease(ctx context.Context) bool {
+	r.roundTrips.Add(1)
+	info, err := r.rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "uptime_in_seconds:"); ok {
+			secs, err := strconv.ParseInt(v, 10, 64)
+			return err == nil && time.Duration(secs)*time.Second > r.cfg.Lease
+		}
+	}
+	return false
 }
 
 // wait registers this process's waiter for userID's lock (the process lock makes it the only

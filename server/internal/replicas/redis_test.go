@@ -47,9 +47,13 @@ func replica(t *testing.T, rdb *redis.Client, prefix string, lease time.Duration
 	return r, ev
 }
 
-// miniRedis starts an in-process Redis whose clock and life the test controls.
+// miniRedis starts an in-process Redis whose clock and life the test controls. It reports no
+// uptime, so its first lock would start a quiet period: the marker says that period is over.
 func miniRedis(t *testing.T) (*miniredis.Miniredis, *redis.Client) {
 	mr := miniredis.RunT(t)
+	if err := mr.Set("t:locks-since", "0"); err != nil {
+		t.Fatal(err)
+	}
 	rdb, err := NewClient("redis://" + mr.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -291,5 +295,46 @@ func TestOnceIsSharedByReplicas(t *testing.T) {
 	}
 	if used, err := b.Used(ctx, "tok-2"); err != nil || used {
 		t.Errorf("Used of a fresh id = %v, %v; want false", used, err)
+	}
+}
+
+func TestNoLockForALeaseAfterRedisLostItsLocks(t *testing.T) {
+	mr, rdb := miniRedis(t)
+	a, _ := replica(t, rdb, "t:", 4*time.Second)
+	b, _ := replica(t, rdb, "t:", 4*time.Second)
+	if _, err := a.Lock(t.Context(), "auth0|1"); err != nil { // still working when Redis restarts
+		t.Fatal(err)
+	}
+	mr.FlushAll() // a restart of a Redis that keeps nothing on disk
+
+	// A caller who cannot wait out the quiet period is told when to retry.
+	_, err := b.Lock(withTimeout(t, time.Second), "auth0|1")
+	var u *UnavailableError
+	if !errors.As(err, &u) || u.RetryAfter <= 3*time.Second {
+		t.Fatalf("lock right after the loss = %v, want unavailable for about a lease", err)
+	}
+	// One who can wait gets the lock once the lease of any lock taken before has run out.
+	start := time.Now()
+	lb, err := b.Lock(withTimeout(t, 10*time.Second), "auth0|1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb.Release(nil, false)
+	if waited := time.Since(start); waited < 2*time.Second {
+		t.Errorf("lock granted %v after the loss, want no lock before the quiet period ends", waited)
+	}
+}
+
+func TestANewRedisGrantsLocksAtOnce(t *testing.T) {
+	rdb, prefix := redistest.Client(t) // a long-running Redis, a prefix never used
+	a, _ := replica(t, rdb, prefix, DefaultLease)
+	start := time.Now()
+	l, err := a.Lock(withTimeout(t, 5*time.Second), "auth0|1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release(nil, false)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the first lock of a new deployment took %v, want no quiet period (Redis has been up longer than a lease)", d)
 	}
 }

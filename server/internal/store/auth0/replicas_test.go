@@ -205,7 +205,9 @@ func TestJourneyAcrossReplicasCostsWhatItCostsOnOne(t *testing.T) {
 	srv.AddUser(journeyUser, map[string]any{"given_name": "Ada", "logins_count": 2})
 	r := []*Store{newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix), newReplica(t, srv, rdb, prefix)}
 	ctx := t.Context()
-	trips := func() int64 { return r[0].Stats().SharedRoundTrips + r[1].Stats().SharedRoundTrips + r[2].Stats().SharedRoundTrips }
+	trips := func() int64 {
+		return r[0].Stats().SharedRoundTrips + r[1].Stats().SharedRoundTrips + r[2].Stats().SharedRoundTrips
+	}
 	// Warm up: each replica learns the size of Auth0's buckets from its first answers (which it
 	// sends to Redis at once, outside any call's path).
 	for i, s := range r {
