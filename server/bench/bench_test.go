@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/progressive-profiling/server/internal/replicas/redistest"
 )
 
 // TestBenchRunsSelectedScenariosAndCleansUp runs the whole benchmark path briefly: it builds the
@@ -18,6 +20,7 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the server; skipped in -short mode")
 	}
+	redistest.Client(t) // the replicas part needs Redis
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	opts, err := parseOptions([]string{
@@ -25,6 +28,7 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 		"-concurrency", "4", "-users", "8",
 		"-scenarios", scGRPCHealth + "," + scRESTGet + "," + scGRPCHealthAuth + "," + scGRPCGetAuth,
 		"-auth0-users", "2", "-auth0-concurrency", "2", "-auth0-latency", "5ms",
+		"-redis", redistest.URL(), "-replicas-budget-duration", "1s",
 		"-memory-profiles", "50",
 	}, os.Stderr)
 	if err != nil {
@@ -50,6 +54,11 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	} else if gets, patches := r.journey.perJourney(); gets <= 0 || patches <= 0 {
 		t.Errorf("Auth0 mode: %.2f GET and %.2f PATCH per journey, want both counted", gets, patches)
 	}
+	if r.replicas == nil {
+		t.Errorf("no replicas run; failures: %v", r.failures)
+	} else if r.replicas.journeyCalls.Get == 0 || r.replicas.writes == 0 || len(r.replicas.cpu) != 1 || r.replicas.budget.ops == 0 {
+		t.Errorf("replicas run incomplete: %+v", *r.replicas)
+	}
 	if len(r.memory) != 2 {
 		t.Errorf("memory results for %d stores, want 2; failures: %v", len(r.memory), r.failures)
 	}
@@ -58,7 +67,7 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	writeReport(&report, r)
 	for _, want := range []string{
 		"| " + scGRPCHealth + " |", "| " + scRESTGet + " |", "| " + scGRPCGetAuth + " |",
-		"vs Health/Check on the same server", "### Per round", "### Auth0 mode", "### Memory",
+		"vs Health/Check on the same server", "### Per round", "### Auth0 mode", "### 3 replicas on Redis", "### Memory",
 	} {
 		if !strings.Contains(report.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, report.String())

@@ -77,6 +77,15 @@ func collect(ctx context.Context, opts options, logf func(string, ...any)) (resu
 			r.journey = &j
 		}
 	}
+	if opts.replicas {
+		rep, err := runReplicas(ctx, opts, r.bin(tmp), tmp, logf)
+		if err := partFailed(ctx, &r, "replicas", err); err != nil {
+			return r, err
+		}
+		if err == nil {
+			r.replicas = &rep
+		}
+	}
 	if opts.memory {
 		mem, err := measureMemory(ctx, opts, tmp, logf)
 		if err := partFailed(ctx, &r, "memory", err); err != nil {

@@ -29,6 +29,11 @@ type options struct {
 	auth0Concurrency int
 	auth0Latency     time.Duration
 
+	// replicas runs replicaCount servers sharing the Redis at redisURL.
+	replicas               bool
+	redisURL               string
+	replicasBudgetDuration time.Duration
+
 	memory         bool
 	memoryProfiles int
 
@@ -56,6 +61,9 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.IntVar(&o.auth0Users, "auth0-users", 10, "users making the Auth0-mode journey")
 	fs.IntVar(&o.auth0Concurrency, "auth0-concurrency", 5, "journeys run at a time in Auth0 mode")
 	fs.DurationVar(&o.auth0Latency, "auth0-latency", 50*time.Millisecond, "latency added to every Management API response")
+	fs.BoolVar(&o.replicas, "replicas", true, "also run three replicas on the Auth0 store sharing a Redis (needs -redis)")
+	fs.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis for the replicas run (its keys get a prefix of their own)")
+	fs.DurationVar(&o.replicasBudgetDuration, "replicas-budget-duration", 10*time.Second, "how long three times the tenant's budget is offered to the replicas")
 	fs.BoolVar(&o.memory, "memory", true, "also measure the heap per cached profile, in this process")
 	fs.IntVar(&o.memoryProfiles, "memory-profiles", 10000, "profiles cached for the memory measurement")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
@@ -108,6 +116,9 @@ func (o options) validate() error {
 	}
 	if o.auth0 && (o.auth0Users < 1 || o.auth0Concurrency < 1 || o.auth0Latency < 0) {
 		errs = append(errs, errors.New("-auth0-users and -auth0-concurrency must be at least 1, -auth0-latency not negative"))
+	}
+	if o.replicas && (o.auth0Users < 1 || o.replicasBudgetDuration < time.Second) {
+		errs = append(errs, errors.New("-replicas needs -auth0-users of at least 1 and -replicas-budget-duration of at least 1s"))
 	}
 	if o.memory && o.memoryProfiles < 1 {
 		errs = append(errs, errors.New("-memory-profiles must be at least 1"))

@@ -42,6 +42,9 @@ func writeReport(w io.Writer, r results) {
 	if r.journey != nil {
 		writeJourney(&b, *r.journey)
 	}
+	if r.replicas != nil {
+		writeReplicas(&b, *r.replicas)
+	}
 	if len(r.memory) > 0 {
 		writeMemory(&b, r.memory)
 	}
