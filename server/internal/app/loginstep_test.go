@@ -47,29 +47,18 @@ func TestLoginStepCostsNoManagementAPICall(t *testing.T) {
 
 	// 1. The Action asks, with the profile Auth0 handed it.
 	two := int32(2)
+	// 2. It signs the claims (api.redirect.encodeToken) and redirects; the browser loads the form.
 	c := (&restClient{base: ts.httpURL, token: iss.ServiceToken(t, "login-action", "read:profiles")})
-	resp, err := c.GetLoginPrompt(context.Background(), &profilev1.GetLoginPromptRequest{
+	browser, tok, page, binding := beginStep(t, c, &profilev1.GetLoginPromptRequest{
 		UserId: user, Locale: "en",
 		Profile: &profilev1.LoginProfile{Attributes: mustStruct(t, map[string]any{"given_name": "Ada"}), LoginsCount: &two},
 	})
-	if err != nil || !resp.GetDue() {
-		t.Fatalf("GetLoginPrompt = %v, %v; want due", resp, err)
-	}
-	// 2. It signs the claims (api.redirect.encodeToken) and redirects; the browser loads the form.
-	tok, err := steptest.EncodeToken([]byte(testLoginSecret), "acme.eu.auth0.com", user, resp.GetSessionTokenClaims().AsMap(), time.Now(), 10*time.Minute, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	page := fetch(t, browser, http.MethodGet, ts.httpURL+loginstep.Path+"?"+url.Values{"session_token": {tok}, "state": {"st-1"}}.Encode(), nil)
-	binding := regexp.MustCompile(`name="binding" value="([^"]+)"`).FindStringSubmatch(page)
-	if binding == nil || !strings.Contains(page, `name="f:last_name"`) {
-		t.Fatalf("form page without the binding or the last name field:\n%s", page)
+	if !strings.Contains(page, `name="f:last_name"`) {
+		t.Fatalf("form page without the last name field:\n%s", page)
 	}
 	// 3. She answers; the page posts the changes back to the tenant's /continue.
 	done := fetch(t, browser, http.MethodPost, ts.httpURL+loginstep.Path, url.Values{
-		"session_token": {tok}, "state": {"st-1"}, "binding": {binding[1]}, "action": {"save"},
+		"session_token": {tok}, "state": {"st-1"}, "binding": {binding}, "action": {"save"},
 		"f:last_name": {"Lovelace"}, "f:title": {"Engineer"}, "t:weekly-digest": {"yes"},
 	})
 	back := regexp.MustCompile(`action="https://acme.eu.auth0.com/continue"[\s\S]*name="session_token" value="([^"]+)"`).FindStringSubmatch(done)
@@ -94,6 +83,29 @@ func TestLoginStepCostsNoManagementAPICall(t *testing.T) {
 	if u, _ := mgmt.User(user); u["user_metadata"] != nil {
 		t.Errorf("the service wrote to Auth0 itself: %v; the Action applies the answers", u)
 	}
+}
+
+// beginStep plays the Action (GetLoginPrompt through c, then encodeToken with state "st-1")
+// and a browser loading the form from c's server. It returns the browser, the token, the page
+// and the form's browser binding.
+func beginStep(t *testing.T, c *restClient, req *profilev1.GetLoginPromptRequest) (browser *http.Client, tok, page, binding string) {
+	t.Helper()
+	resp, err := c.GetLoginPrompt(context.Background(), req)
+	if err != nil || !resp.GetDue() {
+		t.Fatalf("GetLoginPrompt = %v, %v; want due", resp, err)
+	}
+	tok, err = steptest.EncodeToken([]byte(testLoginSecret), "acme.eu.auth0.com", req.GetUserId(), resp.GetSessionTokenClaims().AsMap(), time.Now(), 10*time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser = &http.Client{Jar: jar}
+	page = fetch(t, browser, http.MethodGet, c.base+loginstep.Path+"?"+url.Values{"session_token": {tok}, "state": {"st-1"}}.Encode(), nil)
+	m := regexp.MustCompile(`name="binding" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("form page without the browser binding:\n%s", page)
+	}
+	return browser, tok, page, m[1]
 }
 
 func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) string {
@@ -136,24 +148,10 @@ func TestLoginStepTokenWorksOnceAcrossReplicas(t *testing.T) {
 	}
 	a, b := replica(), replica()
 	const user = "google-oauth2|ada"
-	resp, err := (&restClient{base: a.httpURL}).GetLoginPrompt(context.Background(), &profilev1.GetLoginPromptRequest{
+	browser, tok, _, binding := beginStep(t, &restClient{base: a.httpURL}, &profilev1.GetLoginPromptRequest{
 		UserId: user, Locale: "en", Profile: &profilev1.LoginProfile{Attributes: mustStruct(t, map[string]any{"given_name": "Ada"})},
 	})
-	if err != nil || !resp.GetDue() {
-		t.Fatalf("GetLoginPrompt = %v, %v; want due", resp, err)
-	}
-	tok, err := steptest.EncodeToken([]byte(testLoginSecret), "acme.eu.auth0.com", user, resp.GetSessionTokenClaims().AsMap(), time.Now(), 10*time.Minute, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	page := fetch(t, browser, http.MethodGet, a.httpURL+loginstep.Path+"?"+url.Values{"session_token": {tok}, "state": {"st-1"}}.Encode(), nil)
-	binding := regexp.MustCompile(`name="binding" value="([^"]+)"`).FindStringSubmatch(page)
-	if binding == nil {
-		t.Fatalf("form page without the binding:\n%s", page)
-	}
-	form := url.Values{"session_token": {tok}, "state": {"st-1"}, "binding": {binding[1]}, "action": {"save"}, "f:last_name": {"Lovelace"}}
+	form := url.Values{"session_token": {tok}, "state": {"st-1"}, "binding": {binding}, "action": {"save"}, "f:last_name": {"Lovelace"}}
 	fetch(t, browser, http.MethodPost, a.httpURL+loginstep.Path, form)
 
 	for _, replay := range []struct{ method, url string }{

@@ -339,9 +339,9 @@ func (c Config) Validate() error {
 		} else if c.Store != StoreAuth0 {
 			errs = append(errs, errors.New("PROFILE_REDIS_URL: only the auth0 store uses Redis; the embedded store runs as one process"))
 		}
-	}
-	if c.RedisPrefix == "" {
-		errs = append(errs, errors.New("PROFILE_REDIS_PREFIX: must not be empty"))
+		if c.RedisPrefix == "" {
+			errs = append(errs, errors.New("PROFILE_REDIS_PREFIX: must not be empty"))
+		}
 	}
 	if c.DebugAddr != "" && !isLoopbackIPPort(c.DebugAddr) {
 		errs = append(errs, fmt.Errorf("PROFILE_DEBUG_ADDR: %q must be a loopback IP address and port such as 127.0.0.1:6060 or [::1]:6060 (profiles are served without authentication)", c.DebugAddr))

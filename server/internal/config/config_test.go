@@ -67,7 +67,7 @@ func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
 		{"redis URL without a host", auth0Env(map[string]string{"PROFILE_REDIS_URL": "redis://"}), nil, "PROFILE_REDIS_URL"},
 		{"redis with the embedded store", map[string]string{"PROFILE_REDIS_URL": "redis://127.0.0.1:6379"}, nil, "PROFILE_REDIS_URL"},
 		{"lock lease too short", auth0Env(map[string]string{"PROFILE_REDIS_LOCK_LEASE": "1s"}), nil, "PROFILE_REDIS_LOCK_LEASE"},
-		{"empty redis prefix", nil, []string{"--redis-prefix", ""}, "PROFILE_REDIS_PREFIX"},
+		{"empty redis prefix", auth0Env(map[string]string{"PROFILE_REDIS_URL": "redis://127.0.0.1:6379"}), []string{"--redis-prefix", ""}, "PROFILE_REDIS_PREFIX"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
