@@ -74,17 +74,19 @@ func (i *issuer) close() { i.srv.Close() }
 
 // userToken signs an end-user access token for sub, valid for ttl.
 func (i *issuer) userToken(sub string, ttl time.Duration) (string, error) {
-	return i.sign(sub, "", ttl)
+	return i.sign(sub, "", "", ttl)
 }
 
-// serviceToken signs a machine-to-machine access token of client clientID ("{id}@clients")
-// with the given scope, valid for ttl.
+// serviceToken signs a machine-to-machine access token of client clientID with the given scope,
+// valid for ttl, carrying what Auth0 writes in client-credentials tokens: sub "{id}@clients",
+// azp the client id and gty "client-credentials".
 func (i *issuer) serviceToken(clientID, scope string, ttl time.Duration) (string, error) {
-	return i.sign(clientID+"@clients", scope, ttl)
+	return i.sign(clientID+"@clients", clientID, scope, ttl)
 }
 
-// sign signs an RS256 access token for sub with the bench audience, and scope when not empty.
-func (i *issuer) sign(sub, scope string, ttl time.Duration) (string, error) {
+// sign signs an RS256 access token for sub with the bench audience, and scope when not empty;
+// a client id makes it a client-credentials token of that client.
+func (i *issuer) sign(sub, clientID, scope string, ttl time.Duration) (string, error) {
 	now := time.Now()
 	b := jwt.NewBuilder().
 		Issuer(i.iss()).
@@ -94,6 +96,9 @@ func (i *issuer) sign(sub, scope string, ttl time.Duration) (string, error) {
 		Expiration(now.Add(ttl))
 	if scope != "" {
 		b = b.Claim("scope", scope)
+	}
+	if clientID != "" {
+		b = b.Claim("azp", clientID).Claim("gty", "client-credentials")
 	}
 	tok, err := b.Build()
 	if err != nil {

@@ -93,6 +93,14 @@ func TestRejectionsAreLoggedWithTheirReasonAtDebug(t *testing.T) {
 		"missing sub":                             "missing required claim",
 		"empty sub":                               "empty sub claim",
 		"missing exp":                             "missing required claim",
+		"exp as a numeric string":                 `claims: "exp" is not a JSON number`,
+		"nbf as a numeric string":                 `claims: "nbf" is not a JSON number`,
+		"iat as a numeric string":                 `claims: "iat" is not a JSON number`,
+		"exp as an RFC 3339 time":                 `claims: "exp" is not a JSON number`,
+		"crit header":                             `"crit" header (no extension is understood)`,
+		"alg twice in the header":                 `header: member "alg" given twice`,
+		"kid twice in the header":                 `header: member "kid" given twice`,
+		"sub twice in the claims":                 `claims: member "sub" given twice`,
 	}
 	for _, c := range iss.InvalidTokens(t, "auth0|alice") {
 		t.Run(c.Name, func(t *testing.T) {

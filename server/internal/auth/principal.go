@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 type Principal struct {
 	// Subject is the token's "sub": an Auth0 user id, or "{client_id}@clients" for a service.
 	Subject string
-	// Service is true for machine-to-machine tokens (client-credentials grants).
+	// Service is true for machine-to-machine tokens (client-credentials grants; see isService).
 	Service bool
 	// scopes holds the granted scopes, from "scope" (space-separated) and "permissions" (array).
 	// It is never written after the principal is built, so copies of a principal share it.
@@ -55,17 +56,41 @@ func (p *Principal) clone() *Principal {
 	return &c
 }
 
-// isServiceSubject reports whether sub names an Auth0 machine-to-machine client. Auth0 writes
-// such subjects as "{client_id}@clients"; user ids always carry a "provider|" prefix, so a user
-// whose id merely ends in "@clients" (a SAML or email-based id) is not taken for a service.
-func isServiceSubject(sub string) bool {
-	return strings.HasSuffix(sub, "@clients") && !strings.Contains(sub, "|")
+// Claims Auth0 writes in access tokens of the client-credentials grant (machine-to-machine
+// applications), in its default access token profile.
+const (
+	// clientCredentialsGrant is the "gty" of such tokens.
+	clientCredentialsGrant = "client-credentials"
+	// clientSuffix ends their "sub", which is "{client_id}@clients".
+	clientSuffix = "@clients"
+)
+
+// isService decides, from a verified token's "sub", "gty" and "azp" claims, whether its caller
+// is a service (an Auth0 machine-to-machine client). It is the one place that rule lives. A
+// service token carries all of what Auth0 puts in client-credentials tokens: gty
+// "client-credentials", a non-empty client id in azp and sub equal to that id followed by
+// "@clients". Any other token is an end user's; but a token whose sub looks like a client's
+// ("...@clients" without the "provider|" prefix every user id has) without being a consistent
+// client-credentials token, or a client-credentials token whose sub and azp disagree, is
+// refused rather than guessed at.
+func isService(sub, gty, azp string) (bool, error) {
+	looksLikeClient := strings.HasSuffix(sub, clientSuffix) && !strings.Contains(sub, "|")
+	if gty != clientCredentialsGrant {
+		if looksLikeClient {
+			return false, errors.New(`sub names a client but gty is not "client-credentials"`)
+		}
+		return false, nil
+	}
+	if azp == "" || sub != azp+clientSuffix {
+		return false, errors.New(`client-credentials token whose sub is not its azp followed by "@clients"`)
+	}
+	return true, nil
 }
 
-// principalFromClaims builds a principal from a subject and the raw "scope" and "permissions"
-// claims.
-func principalFromClaims(sub string, scope, permissions any) *Principal {
-	p := &Principal{Subject: sub, Service: isServiceSubject(sub), scopes: map[string]bool{}}
+// principalFromClaims builds a principal from a subject, whether it is a service, and the raw
+// "scope" and "permissions" claims.
+func principalFromClaims(sub string, service bool, scope, permissions any) *Principal {
+	p := &Principal{Subject: sub, Service: service, scopes: map[string]bool{}}
 	if s, ok := scope.(string); ok {
 		for _, f := range strings.Fields(s) {
 			p.scopes[f] = true

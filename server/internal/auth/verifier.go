@@ -1,9 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
@@ -62,20 +66,9 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Principal, error) {
 	if p, ok := v.cache.get(raw, now); ok {
 		return p, nil
 	}
-	kp := &keyProvider{keys: v.keys}
-	tok, err := jwt.ParseString(raw,
-		jwt.WithContext(ctx),
-		jwt.WithKeyProvider(kp),
-		jwt.WithValidate(true),
-		jwt.WithClock(jwt.ClockFunc(v.cfg.Now)),
-		jwt.WithAcceptableSkew(v.cfg.Skew),
-		jwt.WithIssuer(v.cfg.Issuer),
-		jwt.WithAudience(v.cfg.Audience),
-		jwt.WithRequiredClaim(jwt.ExpirationKey),
-		jwt.WithRequiredClaim(jwt.SubjectKey),
-	)
+	tok, err := v.parse(ctx, raw)
 	if err != nil {
-		return nil, rejection(err, kp.err)
+		return nil, err
 	}
 	p, err := principalOf(tok)
 	if err != nil {
@@ -86,16 +79,88 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Principal, error) {
 	return p, nil
 }
 
-// principalOf reads the subject and scopes of a verified token.
+// parse verifies the signature of a compact JWS and validates its claims. Before jwx reads
+// anything, the header and the claims are checked for what jwx would let through: a member
+// given twice (two "alg": jwx keeps the last), and exp, nbf or iat that are not JSON numbers.
+// jwx itself refuses a "crit" header (WithCritValidation, with no extension understood).
+func (v *Verifier) parse(ctx context.Context, raw string) (jwt.Token, error) {
+	header, err := protectedHeader(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkJSONObject(header, nil); errors.Is(err, errNotJSON) {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	kp := &keyProvider{keys: v.keys}
+	payload, err := jws.Verify([]byte(raw),
+		jws.WithCompact(),
+		jws.WithContext(ctx),
+		jws.WithKeyProvider(kp),
+		jws.WithCritValidation(true),
+	)
+	if err != nil {
+		if bytes.Contains(header, []byte(`"crit"`)) {
+			return nil, errors.New(`"crit" header (no extension is understood)`)
+		}
+		return nil, rejection(err, kp.err)
+	}
+	if err := checkJSONObject(payload, numericClaims); errors.Is(err, errNotJSON) {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("claims: %w", err)
+	}
+	tok := jwt.New()
+	if err := json.Unmarshal(payload, tok); err != nil {
+		return nil, errors.New("malformed claims")
+	}
+	err = jwt.Validate(tok,
+		jwt.WithContext(ctx),
+		jwt.WithClock(jwt.ClockFunc(v.cfg.Now)),
+		jwt.WithAcceptableSkew(v.cfg.Skew),
+		jwt.WithIssuer(v.cfg.Issuer),
+		jwt.WithAudience(v.cfg.Audience),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithRequiredClaim(jwt.SubjectKey),
+	)
+	if err != nil {
+		return nil, rejection(err, nil)
+	}
+	return tok, nil
+}
+
+// protectedHeader returns the decoded protected header of a compact JWS (three base64url
+// segments separated by dots).
+func protectedHeader(raw string) ([]byte, error) {
+	if strings.Count(raw, ".") != 2 {
+		return nil, errors.New("malformed token")
+	}
+	seg, _, _ := strings.Cut(raw, ".")
+	header, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return nil, errors.New("malformed token")
+	}
+	return header, nil
+}
+
+// principalOf reads the subject, kind and scopes of a verified token.
 func principalOf(tok jwt.Token) (*Principal, error) {
 	sub, _ := tok.Subject()
 	if sub == "" {
 		return nil, errors.New("empty sub claim")
 	}
+	var gty, azp string
+	_ = tok.Get("gty", &gty)
+	_ = tok.Get("azp", &azp)
+	service, err := isService(sub, gty, azp)
+	if err != nil {
+		return nil, err
+	}
 	var scope, permissions any
 	_ = tok.Get("scope", &scope)
 	_ = tok.Get("permissions", &permissions)
-	return principalFromClaims(sub, scope, permissions), nil
+	return principalFromClaims(sub, service, scope, permissions), nil
 }
 
 // rejection turns a jwx error into a short, fixed reason safe to log: jwx messages may quote

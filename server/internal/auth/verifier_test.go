@@ -34,12 +34,12 @@ func TestVerifyReturnsPrincipalOfValidToken(t *testing.T) {
 		},
 		{
 			name:   "permissions array adds to scope",
-			claims: map[string]any{"sub": clientID + "@clients", "scope": "read:profiles", "permissions": []string{"write:profiles"}},
+			claims: withClaims(authtest.ServiceClaims(clientID), map[string]any{"scope": "read:profiles", "permissions": []string{"write:profiles"}}),
 			want:   auth.NewPrincipal(clientID+"@clients", true, "read:profiles", "write:profiles"),
 		},
 		{
 			name:   "permissions alone",
-			claims: map[string]any{"sub": clientID + "@clients", "permissions": []string{"read:profiles"}},
+			claims: withClaims(authtest.ServiceClaims(clientID), map[string]any{"permissions": []string{"read:profiles"}}),
 			want:   auth.NewPrincipal(clientID+"@clients", true, "read:profiles"),
 		},
 		{
@@ -83,6 +83,7 @@ func TestVerifyRejectsInvalidTokens(t *testing.T) {
 		"no token", "malformed", "alg none", "HS256 with the public key PEM as secret",
 		"other key reusing the known kid", "expired", "not yet valid", "wrong issuer",
 		"wrong audience", "missing sub", "RS384 with the tenant key", "ES256 reusing the known kid",
+		"crit header", "exp as a numeric string", "alg twice in the header",
 	}
 	for _, name := range mustCover {
 		if !slices.ContainsFunc(cases, func(c authtest.NamedToken) bool { return c.Name == name }) {
@@ -100,6 +101,32 @@ func TestVerifyRejectsInvalidTokens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerifyRejectsInconsistentServiceTokens: a caller is a service only with everything Auth0
+// writes in client-credentials tokens (gty, azp, sub = azp + "@clients"); a token that claims
+// to be a service without it is refused, not taken for a service nor for a user.
+func TestVerifyRejectsInconsistentServiceTokens(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	v := newVerifier(t, config(iss))
+	if p, err := v.Verify(t.Context(), iss.ServiceToken(t, "svc1", auth.ScopeWrite)); err != nil || !p.Service {
+		t.Fatalf("valid service token: got (%+v, %v), want a service", p, err)
+	}
+	for _, c := range iss.InvalidServiceTokens(t, "svc1", auth.ScopeWrite) {
+		t.Run(c.Name, func(t *testing.T) {
+			if p, err := v.Verify(t.Context(), c.Token); !errors.Is(err, auth.ErrUnauthenticated) {
+				t.Errorf("Verify: got (%+v, %v), want ErrUnauthenticated", p, err)
+			}
+		})
+	}
+}
+
+// withClaims returns base with extra merged in.
+func withClaims(base, extra map[string]any) map[string]any {
+	for k, v := range extra {
+		base[k] = v
+	}
+	return base
 }
 
 func TestVerifyReturnsACopyOfCachedPrincipal(t *testing.T) {

@@ -1,15 +1,18 @@
 package authtest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +140,8 @@ type NamedToken struct {
 // audience Audience) must reject, each named after its flaw: malformed, alg none, HS256 signed
 // with the public key as secret, another alg, another key reusing the known kid, an unknown
 // kid, a tampered payload, expired, not yet valid, wrong or inexact issuer, wrong or missing
-// audience, missing sub or exp. The request without any token is left to the caller.
+// audience, missing sub or exp, exp/nbf/iat as strings, a crit header, a header or claims
+// member given twice. The request without any token is left to the caller.
 func (i *Issuer) InvalidTokens(tb testing.TB, sub string) []NamedToken {
 	tb.Helper()
 	toks, err := i.invalidTokens(sub)
@@ -205,6 +209,23 @@ func (i *Issuer) invalidTokens(sub string) ([]NamedToken, error) {
 		{"missing sub", good("sub", nil)},
 		{"empty sub", good("sub", "")},
 		{"missing exp", good("exp", nil)},
+		{"exp as a numeric string", good("exp", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))},
+		{"nbf as a numeric string", good("nbf", strconv.FormatInt(now.Add(-time.Minute).Unix(), 10))},
+		{"iat as a numeric string", good("iat", strconv.FormatInt(now.Unix(), 10))},
+		{"exp as an RFC 3339 time", good("exp", now.Add(time.Hour).UTC().Format(time.RFC3339))},
+		{"crit header", func() (string, error) {
+			return signRaw(priv, fmt.Sprintf(`{"alg":"RS256","typ":"JWT","kid":%q,"crit":["urn:example:ext"],"urn:example:ext":true}`, kid), claims)
+		}},
+		{"alg twice in the header", func() (string, error) {
+			return signRaw(priv, fmt.Sprintf(`{"alg":"HS256","typ":"JWT","kid":%q,"alg":"RS256"}`, kid), claims)
+		}},
+		{"kid twice in the header", func() (string, error) {
+			return signRaw(priv, fmt.Sprintf(`{"alg":"RS256","typ":"JWT","kid":"other","kid":%q}`, kid), claims)
+		}},
+		{"sub twice in the claims", func() (string, error) {
+			return signRawPayload(priv, fmt.Sprintf(`{"alg":"RS256","typ":"JWT","kid":%q}`, kid),
+				fmt.Sprintf(`{"iss":%q,"aud":%q,"exp":%d,"sub":"auth0|someone-else","sub":%q}`, i.Issuer(), Audience, now.Add(time.Hour).Unix(), sub))
+		}},
 	}
 	out := make([]NamedToken, 0, len(specs))
 	for _, s := range specs {
@@ -215,6 +236,53 @@ func (i *Issuer) invalidTokens(sub string) ([]NamedToken, error) {
 		out = append(out, NamedToken{Name: s.name, Token: tok})
 	}
 	return out, nil
+}
+
+// InvalidServiceTokens returns tokens, properly signed by i, that claim to come from a service
+// (an Auth0 machine-to-machine application) without carrying what Auth0 writes in every
+// client-credentials token (see ServiceClaims); a verifier must reject each one. scopes are
+// granted to each, so that only the service claims are at fault.
+func (i *Issuer) InvalidServiceTokens(tb testing.TB, clientID string, scopes ...string) []NamedToken {
+	tb.Helper()
+	scope := strings.Join(scopes, " ")
+	edit := func(name string, edits map[string]any) NamedToken {
+		claims := ServiceClaims(clientID)
+		claims["scope"] = scope
+		for k, v := range edits {
+			claims[k] = v
+		}
+		return NamedToken{Name: name, Token: i.Token(tb, claims)}
+	}
+	return []NamedToken{
+		edit("client sub without gty", map[string]any{"gty": nil}),
+		edit("client sub with another gty", map[string]any{"gty": "password"}),
+		edit("client sub without azp", map[string]any{"azp": nil}),
+		edit("azp of another client", map[string]any{"azp": clientID + "-other"}),
+		edit("bare @clients", map[string]any{"sub": "@clients", "azp": ""}),
+		edit("client-credentials for a user sub", map[string]any{"sub": "auth0|alice"}),
+	}
+}
+
+// signRaw signs claims as a compact RS256 JWS under a protected header given as raw JSON, for
+// headers no JOSE library writes (a member given twice).
+func signRaw(priv *rsa.PrivateKey, header string, claims map[string]any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	return signRawPayload(priv, header, string(payload))
+}
+
+// signRawPayload is signRaw with the claims given as raw JSON too.
+func signRawPayload(priv *rsa.PrivateKey, header, payload string) (string, error) {
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
+	digest := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, priv, crypto.SHA256, digest[:])
+	if err != nil {
+		return "", err
+	}
+	return input + "." + enc.EncodeToString(sig), nil
 }
 
 // rogueKey returns a key the tenant never published, generated once per issuer.
