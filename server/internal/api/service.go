@@ -5,7 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
-	"unicode/utf8"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -217,19 +217,23 @@ func (s *Service) target(ctx context.Context, userID string, access auth.Access)
 	return resolved, principal, nil
 }
 
+// checkUserID applies the rules on user ids: present, at most maxUserIDLength bytes, not blank,
+// without surrounding spaces (an id is used as given, never trimmed: " auth0|1" is not
+// "auth0|1") and without the characters engine.CheckText refuses.
 func checkUserID(id string) *engine.Violation {
+	bad := func(desc string) *engine.Violation { return &engine.Violation{Field: "user_id", Description: desc} }
 	switch {
 	case id == "":
-		return &engine.Violation{Field: "user_id", Description: "must not be empty"}
+		return bad("must not be empty")
 	case len(id) > maxUserIDLength:
-		return &engine.Violation{Field: "user_id", Description: "must be at most 512 bytes"}
-	case !utf8.ValidString(id):
-		return &engine.Violation{Field: "user_id", Description: "must be valid UTF-8"}
+		return bad("must be at most 512 bytes")
+	case strings.TrimSpace(id) == "":
+		return bad("must not be blank")
+	case strings.TrimSpace(id) != id:
+		return bad("must not start or end with spaces")
 	}
-	for _, r := range id {
-		if r < 0x20 || r == 0x7f {
-			return &engine.Violation{Field: "user_id", Description: "must not contain control characters"}
-		}
+	if msg := engine.CheckText(id); msg != "" {
+		return bad(msg)
 	}
 	return nil
 }

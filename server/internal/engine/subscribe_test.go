@@ -86,6 +86,12 @@ topics: [{key: weekly-digest}]
 		{"topic too long", open, SubscriptionChange{Topic: strings.Repeat("a", 65), Subscribe: true}, []Violation{{"topic", topicMsg}}},
 		{"restricted topics accept only declared ones", restricted, SubscriptionChange{Topic: "offers", Subscribe: true},
 			[]Violation{{"topic", "is not a topic of the catalog"}}},
+		{"source with a NUL", open, SubscriptionChange{Topic: "news", Source: "article:\x00x"},
+			[]Violation{{"source", "must not contain control or bidirectional formatting characters (U+0000 at character 9)"}}},
+		{"source with a newline", open, SubscriptionChange{Topic: "news", Source: "article:\nx"},
+			[]Violation{{"source", "must not contain control or bidirectional formatting characters (U+000A at character 9)"}}},
+		{"source with a right-to-left override", open, SubscriptionChange{Topic: "news", Source: "article:\u202ex"},
+			[]Violation{{"source", "must not contain control or bidirectional formatting characters (U+202E at character 9)"}}},
 		{"source too long, with a bad topic", open, SubscriptionChange{Topic: "A", Source: strings.Repeat("s", 201)},
 			[]Violation{{"source", "must be at most 200 characters long"}, {"topic", topicMsg}}},
 	}

@@ -65,6 +65,9 @@ func (f *Field) normalizeString(v any) (any, bool, string) {
 	if s == "" {
 		return f.empty()
 	}
+	if msg := CheckText(s); msg != "" {
+		return nil, false, msg
+	}
 	var msg string
 	switch f.Type {
 	case TypeEmail:
@@ -255,6 +258,9 @@ func (f *Field) normalizeMulti(v any) (any, bool, string) {
 			return nil, false, "must be a list of strings"
 		}
 		s = strings.TrimSpace(s)
+		if msg := CheckText(s); msg != "" {
+			return nil, false, msg
+		}
 		i, ok := f.optIndex[s]
 		switch {
 		case !ok:
