@@ -1616,14 +1616,17 @@ type SubmitFieldsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The Auth0 user id ("provider|id"), or "me" for the signed-in caller.
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// The answers, keyed by field key. A JSON null removes the stored value (a user may take
-	// back what they gave); an empty string does the same for fields that are not required.
+	// The answers, keyed by field key (at most 128 bytes). A JSON null removes the stored value (a
+	// user may take back what they gave); an empty string, or one of white space only, does the
+	// same for fields that are not required. Strings are trimmed before they are checked; see the
+	// service's text rules.
 	Values *structpb.Struct `protobuf:"bytes,2,opt,name=values,proto3" json:"values,omitempty"`
 	// Keys of fields the user declines to answer; they are not asked again until their cooldown
-	// (30 days by default) has passed.
+	// (30 days by default) has passed. Answers and declines together name at most as many fields
+	// as the catalog has. A decline still in force keeps its first time.
 	DeclinedFields []string `protobuf:"bytes,3,rep,name=declined_fields,json=declinedFields,proto3" json:"declined_fields,omitempty"`
-	// Topics the user declines to subscribe to; they are not offered again until their cooldown
-	// has passed.
+	// Topics the user declines to subscribe to, at most as many as the catalog declares; they are
+	// not offered again until their cooldown has passed.
 	DeclinedTopics []string `protobuf:"bytes,4,rep,name=declined_topics,json=declinedTopics,proto3" json:"declined_topics,omitempty"`
 	// The context of the prompt returned in the response; see GetMissingFieldsRequest.context.
 	Context string `protobuf:"bytes,5,opt,name=context,proto3" json:"context,omitempty"`
@@ -1789,8 +1792,9 @@ type MarkSubscribedRequest struct {
 	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
 	// True to subscribe, false to unsubscribe.
 	Subscribed bool `protobuf:"varint,3,opt,name=subscribed,proto3" json:"subscribed,omitempty"`
-	// Where the subscription came from, such as "article:how-to-x"; at most 200 characters. Kept
-	// from the first subscription.
+	// Where the subscription came from, such as "article:how-to-x"; trimmed, then at most 200
+	// characters, without control or bidirectional formatting characters. Kept from the first
+	// subscription.
 	Source        string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -38,6 +38,25 @@ const (
 // Every RPC may also return UNAUTHENTICATED when caller authentication is on and the access
 // token is missing or invalid, PERMISSION_DENIED when the caller may not act on the user, and
 // DEADLINE_EXCEEDED when the caller's deadline passes first.
+//
+// Text rules, the same for every RPC: a user id is used exactly as given (never trimmed) and is
+// refused when empty, blank, longer than 512 bytes or starting or ending with white space. Text
+// that is stored (text-like values, multi-choice items, a subscription's source) is trimmed of
+// surrounding white space (Unicode White_Space, newlines included) first. User ids and stored
+// text are then refused, with INVALID_ARGUMENT, when they hold control characters (U+0000 to
+// U+001F, newline and tab included: text values are single-line, U+007F to U+009F, U+2028,
+// U+2029) or invisible bidirectional formatting characters (U+200E, U+200F, U+061C, U+202A to
+// U+202E, U+2066 to U+2069).
+//
+// An INVALID_ARGUMENT lists at most 16 field violations in its google.rpc.BadRequest; past 15,
+// the 16th says how many more there are. Field paths and descriptions are cut to 100 and 200
+// characters (ending in "…"), so an error stays small whatever the request.
+//
+// Retries: the reads have no side effects, and both writes are idempotent (the same request
+// applied twice leaves the profile as applying it once does), so every RPC may be retried after
+// UNAVAILABLE or DEADLINE_EXCEEDED, which a write may return after it was stored. A retried
+// SubmitFields then reports no changed_fields; a retry that follows another caller's change to
+// the same field writes this request's value again, as any later write would.
 type ProfileServiceClient interface {
 	// GetMissingFields returns the next prompt for a user: the fields to ask now, in order, and
 	// the subscription topics offered in the given context. With explain set, the prompt also
@@ -54,7 +73,9 @@ type ProfileServiceClient interface {
 	// nothing.
 	//
 	// Returns INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation (unknown
-	// field, wrong type, value out of limits, ...), PERMISSION_DENIED when an end user submits a
+	// field, wrong type, value out of limits, ...); a submission naming more fields (answers and
+	// declines together) than the catalog has, more declined topics than it declares, or a key
+	// over 128 bytes gets one violation for that alone. PERMISSION_DENIED when an end user submits a
 	// field only services may write, NOT_FOUND for an unknown user (Auth0 store), and
 	// RESOURCE_EXHAUSTED or UNAVAILABLE (with google.rpc.RetryInfo) when the store throttles or
 	// fails; in every error case nothing is written.
@@ -173,6 +194,25 @@ func (c *profileServiceClient) GetLoginPrompt(ctx context.Context, in *GetLoginP
 // Every RPC may also return UNAUTHENTICATED when caller authentication is on and the access
 // token is missing or invalid, PERMISSION_DENIED when the caller may not act on the user, and
 // DEADLINE_EXCEEDED when the caller's deadline passes first.
+//
+// Text rules, the same for every RPC: a user id is used exactly as given (never trimmed) and is
+// refused when empty, blank, longer than 512 bytes or starting or ending with white space. Text
+// that is stored (text-like values, multi-choice items, a subscription's source) is trimmed of
+// surrounding white space (Unicode White_Space, newlines included) first. User ids and stored
+// text are then refused, with INVALID_ARGUMENT, when they hold control characters (U+0000 to
+// U+001F, newline and tab included: text values are single-line, U+007F to U+009F, U+2028,
+// U+2029) or invisible bidirectional formatting characters (U+200E, U+200F, U+061C, U+202A to
+// U+202E, U+2066 to U+2069).
+//
+// An INVALID_ARGUMENT lists at most 16 field violations in its google.rpc.BadRequest; past 15,
+// the 16th says how many more there are. Field paths and descriptions are cut to 100 and 200
+// characters (ending in "…"), so an error stays small whatever the request.
+//
+// Retries: the reads have no side effects, and both writes are idempotent (the same request
+// applied twice leaves the profile as applying it once does), so every RPC may be retried after
+// UNAVAILABLE or DEADLINE_EXCEEDED, which a write may return after it was stored. A retried
+// SubmitFields then reports no changed_fields; a retry that follows another caller's change to
+// the same field writes this request's value again, as any later write would.
 type ProfileServiceServer interface {
 	// GetMissingFields returns the next prompt for a user: the fields to ask now, in order, and
 	// the subscription topics offered in the given context. With explain set, the prompt also
@@ -189,7 +229,9 @@ type ProfileServiceServer interface {
 	// nothing.
 	//
 	// Returns INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation (unknown
-	// field, wrong type, value out of limits, ...), PERMISSION_DENIED when an end user submits a
+	// field, wrong type, value out of limits, ...); a submission naming more fields (answers and
+	// declines together) than the catalog has, more declined topics than it declares, or a key
+	// over 128 bytes gets one violation for that alone. PERMISSION_DENIED when an end user submits a
 	// field only services may write, NOT_FOUND for an unknown user (Auth0 store), and
 	// RESOURCE_EXHAUSTED or UNAVAILABLE (with google.rpc.RetryInfo) when the store throttles or
 	// fails; in every error case nothing is written.

@@ -3,8 +3,11 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -88,15 +91,61 @@ func (s *Service) storeStatus(ctx context.Context, err *store.Error) error {
 	return st.Err()
 }
 
-// badRequest turns validation violations into INVALID_ARGUMENT with a google.rpc.BadRequest.
+// Bounds of what an INVALID_ARGUMENT echoes, so that the error's size does not grow with the
+// request's: at most maxListedViolations field violations (the last one then counts those left
+// out), field paths and descriptions cut to maxEchoedField and maxEchoedDescription characters,
+// and a status message naming at most maxViolationsInMessage of them. The whole stays under
+// 8 KiB of gRPC trailers, the smallest metadata limit of common gRPC clients.
+const (
+	maxListedViolations    = 16
+	maxEchoedField         = 100
+	maxEchoedDescription   = 200
+	maxViolationsInMessage = 3
+)
+
+// badRequest turns validation violations into INVALID_ARGUMENT with a google.rpc.BadRequest,
+// within the bounds above.
 func badRequest(verr *engine.ValidationError) error {
+	all := verr.Violations
+	listed := make([]engine.Violation, 0, min(len(all), maxListedViolations))
+	for i, v := range all {
+		if i == maxListedViolations-1 && len(all) > maxListedViolations {
+			root, _, _ := strings.Cut(v.Field, ".")
+			root, _, _ = strings.Cut(root, "[")
+			listed = append(listed, engine.Violation{
+				Field:       truncate(root, maxEchoedField),
+				Description: fmt.Sprintf("and %d more violations, not listed", len(all)-i),
+			})
+			break
+		}
+		listed = append(listed, engine.Violation{Field: truncate(v.Field, maxEchoedField), Description: truncate(v.Description, maxEchoedDescription)})
+	}
 	br := &errdetails.BadRequest{}
-	for _, v := range verr.Violations {
+	for _, v := range listed {
 		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
 	}
-	st, err := status.New(codes.InvalidArgument, verr.Error()).WithDetails(br)
+	msg := (&engine.ValidationError{Violations: listed[:min(len(listed), maxViolationsInMessage)]}).Error()
+	if len(all) > maxViolationsInMessage {
+		msg += fmt.Sprintf("; %d violations in all (see the google.rpc.BadRequest details)", len(all))
+	}
+	st, err := status.New(codes.InvalidArgument, msg).WithDetails(br)
 	if err != nil {
-		return status.Error(codes.InvalidArgument, verr.Error())
+		return status.Error(codes.InvalidArgument, msg)
 	}
 	return st.Err()
+}
+
+// truncate cuts s to at most n characters, the last of them "…" when it was cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i = range s {
+		if count == n-1 {
+			break
+		}
+		count++
+	}
+	return s[:i] + "…"
 }

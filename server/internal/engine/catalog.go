@@ -40,6 +40,10 @@ const DefaultDeclineCooldown = 30 * 24 * time.Hour
 // max_length.
 const DefaultMaxLength = 500
 
+// MaxKeyLength is the longest field key, in bytes, that a catalog may declare and that a
+// submission may name.
+const MaxKeyLength = 128
+
 // MaxFieldsLimit is the largest number of fields a prompt may be asked for; more is a violation.
 const MaxFieldsLimit = 50
 

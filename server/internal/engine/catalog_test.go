@@ -86,6 +86,8 @@ func TestCatalogLoadErrors(t *testing.T) {
 		{"empty key", "fields:\n  - {key: '', type: text}\n", "test.yaml:2: field key must not be empty"},
 		{"missing key", "fields:\n  - type: text\n", "test.yaml:2: field without a key"},
 		{"key with a dot", "fields:\n  - {key: a.b, type: text}\n", `test.yaml:2: field key "a.b" must not contain '.' or '$'`},
+		{"key over 128 bytes", "fields:\n  - {key: " + strings.Repeat("k", 129) + ", type: text}\n", `test.yaml:2: field key "` + strings.Repeat("k", 129) + `" is longer than 128 bytes`},
+		{"key with a control character", "fields:\n  - {key: \"a\\tb\", type: text}\n", `test.yaml:2: field key "a\tb" must not contain control or bidirectional formatting characters (U+0009 at character 2)`},
 		{"key with a dollar", "fields:\n  - {key: $a, type: text}\n", `test.yaml:2: field key "$a" must not contain '.' or '$'`},
 		{"reserved app_metadata key", "fields:\n  - key: blocked\n    type: boolean\n    store: app_metadata\n", `test.yaml:2: field key "blocked" is reserved by Auth0 in app_metadata`},
 		{"key reserved by the service", "fields:\n  - {key: subscribed, type: text}\n", `test.yaml:2: field key "subscribed" is reserved by the service`},

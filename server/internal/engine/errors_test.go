@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestErrorMessages(t *testing.T) {
 	tests := []struct {
@@ -33,5 +37,20 @@ func TestOptionLocalizedLabel(t *testing.T) {
 	}
 	if got := o.LocalizedLabel("en"); got != "CEO" {
 		t.Errorf("LocalizedLabel(en) = %q, want CEO", got)
+	}
+}
+
+func TestViolationsSortListIndexesAsNumbers(t *testing.T) {
+	var vs violations
+	for _, path := range []string{"values.b", "declined_fields[10]", "declined_fields[2]", "declined_topics[0]", "values.a"} {
+		vs.add(path, "bad")
+	}
+	var got []string
+	for _, v := range vs.err().(*ValidationError).Violations {
+		got = append(got, v.Field)
+	}
+	want := []string{"declined_fields[2]", "declined_fields[10]", "declined_topics[0]", "values.a", "values.b"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
 	}
 }

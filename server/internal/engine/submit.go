@@ -29,6 +29,9 @@ type Submission struct {
 // *ForbiddenError when the submission touches app_metadata fields it may not, else a
 // *ValidationError listing every violation.
 func (e *Engine) Submit(p *store.Profile, s Submission) (store.Patch, error) {
+	if err := e.checkBounds(s); err != nil {
+		return store.Patch{}, err
+	}
 	if err := e.checkForbidden(s); err != nil {
 		return store.Patch{}, err
 	}
@@ -52,6 +55,34 @@ func (e *Engine) Submit(p *store.Profile, s Submission) (store.Patch, error) {
 		return store.Patch{}, err
 	}
 	return patch, nil
+}
+
+// checkBounds bounds a submission before any other check looks at it, so that its size, not
+// the work or the error it causes, is what a caller controls: at most as many answers and
+// declines together as the catalog has fields (a field is either answered or declined), at
+// most as many declined topics as the catalog declares, and keys of at most MaxKeyLength
+// bytes. Counts over the limit give one violation each, and nothing else is checked.
+func (e *Engine) checkBounds(s Submission) error {
+	var vs violations
+	fields, topics := len(e.catalog.Fields), len(e.catalog.Topics)
+	switch {
+	case len(s.Values) > fields:
+		vs.add("values", fmt.Sprintf("at most %d fields may be answered and declined at once (the catalog has %d), got %d answers", fields, fields, len(s.Values)))
+	case len(s.Values)+len(s.Declines) > fields:
+		vs.add("declined_fields", fmt.Sprintf("at most %d fields may be answered and declined at once (the catalog has %d), got %d answers and %d declines", fields, fields, len(s.Values), len(s.Declines)))
+	}
+	if len(s.DeclineTopics) > topics {
+		vs.add("declined_topics", fmt.Sprintf("at most %d topics may be declined (the catalog declares %d), got %d", topics, topics, len(s.DeclineTopics)))
+	}
+	if len(vs) > 0 {
+		return vs.err()
+	}
+	for key := range s.Values {
+		if len(key) > MaxKeyLength {
+			vs.add("values."+key, fmt.Sprintf("field keys are at most %d bytes long", MaxKeyLength))
+		}
+	}
+	return vs.err()
 }
 
 // checkForbidden rejects app_metadata fields in a submission that may not write them.

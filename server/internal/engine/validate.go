@@ -152,6 +152,10 @@ func (v *checker) key(f *Field, line int) {
 	switch {
 	case strings.TrimSpace(f.Key) == "":
 		v.errorf(line, "field key must not be empty")
+	case len(f.Key) > MaxKeyLength:
+		v.errorf(line, "field key %q is longer than %d bytes", f.Key, MaxKeyLength)
+	case CheckText(f.Key) != "":
+		v.errorf(line, "field key %q %s", f.Key, CheckText(f.Key))
 	case strings.ContainsAny(f.Key, ".$"):
 		v.errorf(line, "field key %q must not contain '.' or '$' (Auth0 metadata keys cannot)", f.Key)
 	case f.Key == declinesKey || f.Key == subscribedKey:
