@@ -52,8 +52,9 @@ func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
 	return mux, nil
 }
 
-// httpHandler routes health, docs and the gateway, with CORS and body limits.
-func (s *Server) httpHandler(gateway http.Handler) http.Handler {
+// httpHandler routes health, docs and the gateway, with CORS and body limits. loopbackOnly
+// restricts every request to loopback Host values (see loopbackHostOnly).
+func (s *Server) httpHandler(gateway http.Handler, loopbackOnly bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writePlain(w, http.StatusOK, "ok")
@@ -75,7 +76,7 @@ func (s *Server) httpHandler(gateway http.Handler) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
 	})
-	api := limitBody(s.cfg.MaxBodyBytes, gateway)
+	api := requireJSON(limitBody(s.cfg.MaxBodyBytes, gateway))
 	if s.traceOpt != nil {
 		// REST calls reach the service in-process, past the gRPC server's stats handler: give
 		// them their HTTP server span here, continuing the caller's traceparent if any.
@@ -95,6 +96,9 @@ func (s *Server) httpHandler(gateway http.Handler) http.Handler {
 	})
 	if len(s.cfg.CORSOrigins) > 0 {
 		h = auth.CORS(s.cfg.CORSOrigins)(h)
+	}
+	if loopbackOnly {
+		h = loopbackHostOnly(h)
 	}
 	return h
 }
