@@ -38,12 +38,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
-	r, err := collect(ctx, opts, logf)
-	if err != nil {
-		return err
-	}
 	var report bytes.Buffer
-	writeReport(&report, r)
+	if opts.flood {
+		tmp, err := os.MkdirTemp("", "profile-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		m := describeMachine(ctx)
+		fr, err := runFlood(ctx, opts, tmp, logf)
+		if err != nil {
+			return err
+		}
+		writeFloodReport(&report, fr, m)
+	} else {
+		r, err := collect(ctx, opts, logf)
+		if err != nil {
+			return err
+		}
+		writeReport(&report, r)
+	}
 	if _, err := stdout.Write(report.Bytes()); err != nil {
 		return err
 	}

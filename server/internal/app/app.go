@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -74,6 +75,7 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	cfg = cfg.WithLimitDefaults()
 	catalog := engine.DefaultCatalog()
 	if cfg.CatalogPath != "" {
 		c, err := engine.LoadCatalog(cfg.CatalogPath)
@@ -238,10 +240,11 @@ func (s *Server) Serve(ctx context.Context, grpcLis, httpLis net.Listener) error
 	if err != nil {
 		return err
 	}
+	// Without caller auth every caller is trusted, which the server allows on loopback only:
+	// there, requests must also be addressed to a loopback host (DNS rebinding).
+	loopbackOnly := !s.cfg.AuthEnabled() && isLoopbackListener(httpLis)
 	httpSrv := &http.Server{
-		// Without caller auth every caller is trusted, which the server allows on loopback only:
-		// there, requests must also be addressed to a loopback host (DNS rebinding).
-		Handler:           s.httpHandler(gw, !s.cfg.AuthEnabled() && isLoopbackListener(httpLis)),
+		Handler:           s.httpHandler(gw, loopbackOnly),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -249,6 +252,9 @@ func (s *Server) Serve(ctx context.Context, grpcLis, httpLis net.Listener) error
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
+	// Connections past the limits wait in the listen backlog: each one served costs memory.
+	grpcLis = netutil.LimitListener(grpcLis, s.cfg.GRPCMaxConnections)
+	httpLis = netutil.LimitListener(httpLis, s.cfg.HTTPMaxConnections)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(profilev1.ProfileService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 

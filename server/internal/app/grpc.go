@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -12,14 +13,34 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/auth"
 	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
-// maxMessageBytes bounds gRPC messages; profiles are small.
-const maxMessageBytes = 1 << 20
+// Fixed limits of gRPC connections (the configurable ones are in config.Config; all are
+// described in docs/limits.md).
+const (
+	// maxHeaderListBytes bounds the headers of a call (grpc-go's default is 16 MiB); access tokens
+	// are at most 16 KiB (auth.maxTokenBytes), and HTTP requests get the same 32 KiB.
+	maxHeaderListBytes = 32 << 10
+	// keepaliveMinTime is the shortest interval between a client's keepalive pings the server
+	// tolerates; pings more frequent than that end the connection (too_many_pings).
+	keepaliveMinTime = 20 * time.Second
+	// maxConnectionIdle closes a connection without calls for that long.
+	maxConnectionIdle = 5 * time.Minute
+	// maxConnectionAge recycles connections now and then, so that clients behind a Kubernetes
+	// Service spread over replicas added by the autoscaler; calls in flight then get
+	// maxConnectionAgeGrace to finish.
+	maxConnectionAge      = 5 * time.Minute
+	maxConnectionAgeGrace = 30 * time.Second
+	// keepaliveTime and keepaliveTimeout: the server pings a connection quiet for keepaliveTime
+	// and closes it when the ping is not answered within keepaliveTimeout (a vanished peer).
+	keepaliveTime    = time.Minute
+	keepaliveTimeout = 20 * time.Second
+)
 
 // streamWorkers is how many long-lived goroutines serve calls. A call that finds none idle
 // gets a goroutine of its own, whose small new stack then grows (and is copied) as the call
@@ -50,18 +71,53 @@ func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server 
 		// Streams (server reflection, health Watch) need a token too, but for health.
 		opts = append(opts, grpc.StreamInterceptor(auth.StreamServerInterceptor(s.verifier, isPublicMethod)))
 	}
+	calls := &callLimiter{max: int64(s.cfg.GRPCMaxCalls)}
 	srv := grpc.NewServer(append(opts,
-		grpc.MaxRecvMsgSize(maxMessageBytes),
+		// The same limit as REST bodies: one decision for the largest request.
+		grpc.MaxRecvMsgSize(int(s.cfg.MaxBodyBytes)),
+		grpc.MaxHeaderListSize(maxHeaderListBytes),
+		grpc.MaxConcurrentStreams(uint32(s.cfg.GRPCMaxStreams)),
+		grpc.InTapHandle(calls.admit),
+		grpc.ConnectionTimeout(s.cfg.GRPCHandshakeTimeout),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle:     maxConnectionIdle,
+			MaxConnectionAge:      maxConnectionAge,
+			MaxConnectionAgeGrace: maxConnectionAgeGrace,
+			Time:                  keepaliveTime,
+			Timeout:               keepaliveTimeout,
+		}),
 		// Serve calls on long-lived workers whose stacks have already grown.
 		grpc.NumStreamWorkers(streamWorkers),
-		// Recycle connections now and then so that clients behind a Kubernetes Service spread
-		// over replicas added by the autoscaler.
-		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: 5 * time.Minute, MaxConnectionAgeGrace: 30 * time.Second}),
 	)...)
 	profilev1.RegisterProfileServiceServer(srv, svc)
 	healthpb.RegisterHealthServer(srv, s.health)
 	reflection.Register(srv)
 	return srv
+}
+
+// callLimiter bounds the gRPC calls in flight, all connections together. It admits a call as
+// soon as its headers arrive, before the request is read or the token checked: a call waiting
+// for its request costs memory too (about 17 KB), and a client may open many such calls on many
+// connections. A call over the limit is refused at once with UNAVAILABLE, which clients retry.
+type callLimiter struct {
+	max      int64
+	inFlight atomic.Int64
+}
+
+// errBusy is what a call over the limit gets.
+var errBusy = status.Error(codes.Unavailable, "the server has too many calls in flight; retry later")
+
+// admit is the server's tap handle: it runs for every new call, on the connection's reader,
+// and frees the call's place when the call's context ends (the call finished, was reset, or
+// its connection closed).
+func (l *callLimiter) admit(ctx context.Context, _ *tap.Info) (context.Context, error) {
+	if l.inFlight.Add(1) > l.max {
+		l.inFlight.Add(-1)
+		return nil, errBusy
+	}
+	context.AfterFunc(ctx, func() { l.inFlight.Add(-1) })
+	return ctx, nil
 }
 
 // isPublicMethod lists the methods served without a token: health checks for probes.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -58,7 +59,16 @@ type Config struct {
 
 	LogLevel        string
 	ShutdownTimeout time.Duration
-	MaxBodyBytes    int64
+	// MaxBodyBytes bounds a request: a REST body, or a gRPC message (PROFILE_MAX_BODY_BYTES).
+	MaxBodyBytes int64
+
+	// Resource limits of the listeners, so that memory stays bounded whatever callers do, with or
+	// without a token (see docs/limits.md).
+	GRPCMaxConnections   int           // PROFILE_GRPC_MAX_CONNECTIONS: open gRPC connections
+	GRPCMaxStreams       int           // PROFILE_GRPC_MAX_STREAMS: concurrent calls per gRPC connection
+	GRPCMaxCalls         int           // PROFILE_GRPC_MAX_CALLS: concurrent gRPC calls, all connections together
+	GRPCHandshakeTimeout time.Duration // PROFILE_GRPC_HANDSHAKE_TIMEOUT: time to set up a gRPC connection
+	HTTPMaxConnections   int           // PROFILE_HTTP_MAX_CONNECTIONS: open HTTP connections
 
 	// DebugAddr serves Go's pprof profiles when set (PROFILE_DEBUG_ADDR); loopback only.
 	DebugAddr string
@@ -194,15 +204,13 @@ func (c *Config) variables() []variable {
 		}},
 		{"debug-addr", "PROFILE_DEBUG_ADDR", "loopback address serving Go's pprof profiles at /debug/pprof/ (off when empty)", "", str(&c.DebugAddr)},
 		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
-		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", func(s string) error {
-			d, err := time.ParseDuration(s)
-			if err != nil || d <= 0 {
-				return fmt.Errorf("%q is not a positive duration such as 10s", s)
-			}
-			c.ShutdownTimeout = d
-			return nil
-		}},
-		{"max-body-bytes", "PROFILE_MAX_BODY_BYTES", "largest REST request body accepted", "65536", func(s string) error {
+		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", positiveDuration(&c.ShutdownTimeout)},
+		{"grpc-max-connections", "PROFILE_GRPC_MAX_CONNECTIONS", "most gRPC connections open at once; more wait to be accepted", "256", positiveInt(&c.GRPCMaxConnections)},
+		{"grpc-max-streams", "PROFILE_GRPC_MAX_STREAMS", "most concurrent calls on one gRPC connection (HTTP/2 MAX_CONCURRENT_STREAMS)", "100", positiveInt(&c.GRPCMaxStreams)},
+		{"grpc-max-calls", "PROFILE_GRPC_MAX_CALLS", "most concurrent gRPC calls, all connections together; more are refused with UNAVAILABLE", "1000", positiveInt(&c.GRPCMaxCalls)},
+		{"grpc-handshake-timeout", "PROFILE_GRPC_HANDSHAKE_TIMEOUT", "time a new gRPC connection has to complete its handshake", "10s", positiveDuration(&c.GRPCHandshakeTimeout)},
+		{"http-max-connections", "PROFILE_HTTP_MAX_CONNECTIONS", "most HTTP connections open at once; more wait to be accepted", "512", positiveInt(&c.HTTPMaxConnections)},
+		{"max-body-bytes", "PROFILE_MAX_BODY_BYTES", "largest request accepted: REST body or gRPC message", "65536", func(s string) error {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 {
 				return fmt.Errorf("%q is not a positive whole number", s)
@@ -224,10 +232,21 @@ func positiveFloat(p *float64) func(string) error {
 	}
 }
 
+func positiveDuration(p *time.Duration) func(string) error {
+	return func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration such as 10s", s)
+		}
+		*p = d
+		return nil
+	}
+}
+
 func positiveInt(p *int) func(string) error {
 	return func(s string) error {
 		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
+		if err != nil || n <= 0 || n > math.MaxInt32 {
 			return fmt.Errorf("%q is not a positive whole number", s)
 		}
 		*p = n
@@ -367,4 +386,40 @@ func (c Config) Validate() error {
 func isLoopbackIPPort(addr string) bool {
 	ap, err := netip.ParseAddrPort(addr)
 	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+// Default returns the configuration Parse gives without flags or environment variables.
+func Default() Config {
+	var c Config
+	for _, v := range c.variables() {
+		if err := v.set(v.def); err != nil {
+			panic(fmt.Sprintf("config: default of %s: %v", v.env, err))
+		}
+	}
+	return c
+}
+
+// WithLimitDefaults returns c with each resource limit and timeout left at zero set to its
+// default, for configurations built in Go rather than parsed (tests, servertest).
+func (c Config) WithLimitDefaults() Config {
+	d := Default()
+	for _, f := range []struct{ p, def *int }{
+		{&c.GRPCMaxConnections, &d.GRPCMaxConnections}, {&c.GRPCMaxStreams, &d.GRPCMaxStreams},
+		{&c.GRPCMaxCalls, &d.GRPCMaxCalls}, {&c.HTTPMaxConnections, &d.HTTPMaxConnections},
+	} {
+		if *f.p == 0 {
+			*f.p = *f.def
+		}
+	}
+	for _, f := range []struct{ p, def *time.Duration }{
+		{&c.GRPCHandshakeTimeout, &d.GRPCHandshakeTimeout}, {&c.ShutdownTimeout, &d.ShutdownTimeout},
+	} {
+		if *f.p == 0 {
+			*f.p = *f.def
+		}
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	return c
 }

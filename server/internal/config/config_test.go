@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -181,5 +183,26 @@ func TestRedisSettings(t *testing.T) {
 	}
 	if c.RedisURL != "rediss://:pw@cache.internal:6380/2" || c.RedisPrefix != "profile:" || c.RedisLockLease != 20*time.Second {
 		t.Errorf("redis settings = %q %q %v", c.RedisURL, c.RedisPrefix, c.RedisLockLease)
+	}
+}
+
+func TestResourceLimits(t *testing.T) {
+	c, err := Parse(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.GRPCMaxConnections, c.GRPCMaxStreams, c.GRPCMaxCalls, c.GRPCHandshakeTimeout, c.HTTPMaxConnections, c.MaxBodyBytes}
+	want := []any{256, 100, 1000, 10 * time.Second, 512, int64(65536)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+	f := Config{}.WithLimitDefaults()
+	filled := []any{f.GRPCMaxConnections, f.GRPCMaxStreams, f.GRPCMaxCalls, f.GRPCHandshakeTimeout, f.HTTPMaxConnections, f.MaxBodyBytes}
+	if diff := cmp.Diff(want, filled); diff != "" {
+		t.Errorf("WithLimitDefaults (-want +got):\n%s", diff)
+	}
+	bad := map[string]string{"PROFILE_GRPC_MAX_STREAMS": "0", "PROFILE_GRPC_HANDSHAKE_TIMEOUT": "soon"}
+	if _, err := Parse(nil, env(bad), io.Discard); err == nil || !strings.Contains(err.Error(), "PROFILE_GRPC_MAX_STREAMS") {
+		t.Errorf("a zero stream limit: got %v, want an error naming PROFILE_GRPC_MAX_STREAMS", err)
 	}
 }

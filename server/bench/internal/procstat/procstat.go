@@ -45,3 +45,43 @@ func ParseStat(stat string) (user, system time.Duration, err error) {
 }
 
 func ticks(n uint64) time.Duration { return time.Duration(n) * time.Second / ClockTicks }
+
+// Memory returns the resident set size of process pid and its peak so far (VmRSS and VmHWM of
+// /proc/<pid>/status), in bytes.
+func Memory(pid int) (rss, peak int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	return ParseStatusMemory(string(data))
+}
+
+// ParseStatusMemory extracts VmRSS and VmHWM, in bytes, from the content of a
+// /proc/<pid>/status file, where they are given in kB ("VmHWM:	  31220 kB").
+func ParseStatusMemory(status string) (rss, peak int64, err error) {
+	found := 0
+	for _, line := range strings.Split(status, "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		f := strings.Fields(value)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, 0, fmt.Errorf("procstat: unexpected %s line %q", name, line)
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("procstat: %s: %w", name, err)
+		}
+		if name == "VmRSS" {
+			rss = kb << 10
+		} else {
+			peak = kb << 10
+		}
+		found++
+	}
+	if found != 2 {
+		return 0, 0, errors.New("procstat: no VmRSS and VmHWM lines")
+	}
+	return rss, peak, nil
+}

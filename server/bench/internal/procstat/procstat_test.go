@@ -54,3 +54,21 @@ func TestCPUTimeReadsOwnProcess(t *testing.T) {
 		t.Errorf("CPUTime(self): %v", err)
 	}
 }
+
+func TestParseStatusMemory(t *testing.T) {
+	status := "Name:\tserver\nVmPeak:\t 1000 kB\nVmHWM:\t   31220 kB\nVmRSS:\t   30000 kB\nThreads:\t7\n"
+	rss, peak, err := procstat.ParseStatusMemory(status)
+	if err != nil || rss != 30000<<10 || peak != 31220<<10 {
+		t.Errorf("got (%d, %d, %v), want (%d, %d, nil)", rss, peak, err, 30000<<10, 31220<<10)
+	}
+	if _, _, err := procstat.ParseStatusMemory("Name:\tserver\n"); err == nil {
+		t.Error("status without memory lines: got no error")
+	}
+}
+
+func TestMemoryOfThisProcess(t *testing.T) {
+	rss, peak, err := procstat.Memory(os.Getpid())
+	if err != nil || rss <= 0 || peak < rss {
+		t.Errorf("Memory: got (%d, %d, %v), want 0 < rss <= peak", rss, peak, err)
+	}
+}
