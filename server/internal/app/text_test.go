@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
+	"github.com/acme/progressive-profiling/server/internal/store/embedded"
 )
 
 // TestControlCharactersAreRefused: NUL, newlines and bidirectional overrides are refused in text
@@ -71,5 +73,36 @@ func subscribe(user, source string) func(context.Context, profilev1.ProfileServi
 	return func(ctx context.Context, c profilev1.ProfileServiceClient) error {
 		_, err := c.MarkSubscribed(ctx, &profilev1.MarkSubscribedRequest{UserId: user, Topic: "weekly-digest", Subscribed: true, Source: source})
 		return err
+	}
+}
+
+// TestOtherAppsMetadataDoesNotBlockWrites: a user whose metadata holds 25 KB written by
+// another application can still answer and subscribe; only this service's keys are bounded
+// (issue 12: every write was refused once the merged metadata passed 16 KiB).
+func TestOtherAppsMetadataDoesNotBlockWrites(t *testing.T) {
+	ts := startServer(t, serverOptions{})
+	const user = "auth0|crowded"
+	// 25 KB in each object: over the 16 KiB bound, under the embedded store's 64 KiB record.
+	big := map[string]any{"other_app": strings.Repeat("x", 25_000)}
+	if _, err := ts.embedded.ImportUsers(context.Background(), []embedded.UserAttributes{{UserID: user, UserMetadata: big, AppMetadata: big}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			c := tr.client(ts, "")
+			if _, err := c.SubmitFields(context.Background(), &profilev1.SubmitFieldsRequest{UserId: user, Values: mustStruct(t, map[string]any{"first_name": "Ada " + tr.name}), DeclinedFields: []string{"last_name"}}); err != nil {
+				t.Errorf("SubmitFields: %v", err)
+			}
+			if _, err := c.MarkSubscribed(context.Background(), &profilev1.MarkSubscribedRequest{UserId: user, Topic: "topic-" + tr.name, Subscribed: true}); err != nil {
+				t.Errorf("MarkSubscribed: %v", err)
+			}
+		})
+	}
+	p, err := ts.store.Get(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.UserMetadata["other_app"] != big["other_app"] || p.AppMetadata["other_app"] != big["other_app"] {
+		t.Error("the other application's metadata was not kept")
 	}
 }

@@ -159,15 +159,15 @@ func randomString(rng *rand.Rand) string {
 	return b.String()
 }
 
-// sizedObject returns {"big": "x..."}, padded so that it encodes to exactly size bytes once the
+// sizedObject returns {key: "x..."}, padded so that it encodes to exactly size bytes once the
 // keys of extra are added to it.
-func sizedObject(t *testing.T, size int, extra map[string]any) map[string]any {
+func sizedObject(t *testing.T, key string, size int, extra map[string]any) map[string]any {
 	t.Helper()
-	m := map[string]any{"big": ""}
+	m := map[string]any{key: ""}
 	for k, v := range extra {
 		m[k] = v
 	}
-	m["big"] = strings.Repeat("x", size-jsonSize(m))
+	m[key] = strings.Repeat("x", size-jsonSize(m))
 	if got := jsonSize(m); got != size {
 		t.Fatalf("sized object: got %d bytes, want %d", got, size)
 	}
@@ -177,12 +177,26 @@ func sizedObject(t *testing.T, size int, extra map[string]any) map[string]any {
 	return m
 }
 
-func TestSizeViolationsUseTheExactSize(t *testing.T) {
+// sizeCatalog has fields in both metadata objects, for the size rule's tests.
+const sizeCatalog = `
+fields:
+  - {key: notes, type: text, max_length: 20000}
+  - {key: title, type: text}
+  - {key: plan, type: text, store: app_metadata}
+`
+
+// TestSizeViolationsCountOnlyTheServicesKeys: the limit bounds what this service keeps in a
+// metadata object, measured exactly, and never what other applications stored there (issue
+// 12: large metadata from another app blocked every write).
+func TestSizeViolationsCountOnlyTheServicesKeys(t *testing.T) {
+	e := newEngine(t, sizeCatalog)
 	title := map[string]any{"title": "y"}
+	plan := map[string]any{"plan": "y"}
 	escaped := strings.Repeat("\n", 6000) // 12000 bytes as JSON, but bounded at 36000
 	if b := jsonSizeBound(escaped); b < MaxMetadataBytes {
 		t.Fatalf("jsonSizeBound of 6000 newlines = %d, want at least %d for the test to mean anything", b, MaxMetadataBytes)
 	}
+	foreign := map[string]any{"other_app": strings.Repeat("x", 200_000)}
 	tests := []struct {
 		name  string
 		user  map[string]any
@@ -190,31 +204,47 @@ func TestSizeViolationsUseTheExactSize(t *testing.T) {
 		patch store.Patch
 		want  []Violation
 	}{
-		{"one byte under the limit", sizedObject(t, MaxMetadataBytes-1, title), nil,
+		{"one byte under the limit", sizedObject(t, "notes", MaxMetadataBytes-1, title), nil,
 			store.Patch{UserMetadata: title}, nil},
-		{"exactly the limit", sizedObject(t, MaxMetadataBytes, title), nil,
+		{"exactly the limit", sizedObject(t, "notes", MaxMetadataBytes, title), nil,
 			store.Patch{UserMetadata: title},
-			[]Violation{{"values", "user_metadata would grow to 16384 bytes; it must stay under 16384"}}},
-		{"app_metadata over the limit", nil, sizedObject(t, MaxMetadataBytes+10, title),
-			store.Patch{AppMetadata: title},
-			[]Violation{{"values", "app_metadata would grow to 16394 bytes; it must stay under 16384"}}},
+			[]Violation{{"values", "this service's keys in user_metadata would grow to 16384 bytes; they must stay under 16384"}}},
+		{"app_metadata over the limit", nil, sizedObject(t, declinesKey, MaxMetadataBytes+10, plan),
+			store.Patch{AppMetadata: plan},
+			[]Violation{{"values", "this service's keys in app_metadata would grow to 16394 bytes; they must stay under 16384"}}},
 		{"bound over the limit, exact size under it", map[string]any{"notes": escaped}, nil,
 			store.Patch{UserMetadata: title}, nil},
-		{"already over the limit and not growing", map[string]any{"big": strings.Repeat("x", 20000), "title": "z"}, nil,
+		{"already over the limit and not growing", map[string]any{"notes": strings.Repeat("x", 20000), "title": "z"}, nil,
 			store.Patch{UserMetadata: title}, nil},
-		{"already over the limit and growing", map[string]any{"big": strings.Repeat("x", 20000)}, nil,
+		{"already over the limit and growing", map[string]any{"notes": strings.Repeat("x", 20000)}, nil,
 			store.Patch{UserMetadata: title},
-			[]Violation{{"values", "user_metadata would grow to 20022 bytes; it must stay under 16384"}}},
-		{"untouched metadata is not checked", nil, map[string]any{"big": strings.Repeat("x", 20000)},
+			[]Violation{{"values", "this service's keys in user_metadata would grow to 20024 bytes; they must stay under 16384"}}},
+		{"untouched metadata is not checked", nil, map[string]any{declinesKey: strings.Repeat("x", 20000)},
+			store.Patch{UserMetadata: title}, nil},
+		{"200 KB of another app's user_metadata", foreign, nil, store.Patch{UserMetadata: title}, nil},
+		{"200 KB of another app's app_metadata", nil, foreign, store.Patch{AppMetadata: plan}, nil},
+		{"another app's keys next to the service's near the limit", withKeys(sizedObject(t, "notes", MaxMetadataBytes-1, title), foreign), nil,
 			store.Patch{UserMetadata: title}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var vs violations
-			sizeViolations(profile(nil, tt.user, tt.app), tt.patch, "values", &vs)
+			e.sizeViolations(profile(nil, tt.user, tt.app), tt.patch, "values", &vs)
 			if diff := cmp.Diff(tt.want, []Violation(vs)); diff != "" {
 				t.Errorf("violations (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// withKeys returns a copy of m with the entries of extra added.
+func withKeys(m, extra map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
 }

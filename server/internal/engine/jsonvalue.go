@@ -11,7 +11,10 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
-// MaxMetadataBytes is the size, as JSON, that a metadata object must stay under after a write.
+// MaxMetadataBytes bounds, as JSON, what this service keeps in each metadata object: the keys it
+// owns there (its catalog's fields stored in that object, and "subscribed" or
+// "profiling_declines"). A write must keep them under it. Keys other applications stored do
+// not count: the service never refuses a user because of what others wrote.
 const MaxMetadataBytes = 16 << 10
 
 // jsonEqual compares two JSON values deeply.
@@ -45,26 +48,53 @@ func nilIfEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-// sizeViolations reports metadata objects the patch would grow to MaxMetadataBytes or more.
-// The violation names path, the request field that caused the growth.
-func sizeViolations(p *store.Profile, patch store.Patch, path string, vs *violations) {
+// sizeViolations reports metadata objects in which the patch would grow the service's own keys
+// (see MaxMetadataBytes) to MaxMetadataBytes or more. The violation names path, the request
+// field that caused the growth.
+func (e *Engine) sizeViolations(p *store.Profile, patch store.Patch, path string, vs *violations) {
 	if p == nil {
 		p = &store.Profile{}
 	}
 	after := store.Apply(p, patch)
-	check := func(name string, touched bool, before, next map[string]any) {
-		// The bound is cheap and never below the exact size: only an object that may reach the
-		// limit is encoded.
-		if !touched || objectSizeBound(next) < MaxMetadataBytes {
+	check := func(kind StoreKind, touched bool, before, next map[string]any) {
+		if !touched {
 			return
 		}
-		n := jsonSize(next)
-		if n >= MaxMetadataBytes && n > jsonSize(before) {
-			vs.add(path, fmt.Sprintf("%s would grow to %d bytes; it must stay under %d", name, n, MaxMetadataBytes))
+		owned := e.catalog.ownedKeys[kind]
+		// The bound is cheap and never below the exact size: only keys that may reach the limit
+		// are encoded.
+		if ownedSizeBound(next, owned) < MaxMetadataBytes {
+			return
+		}
+		n := jsonSize(ownedSubset(next, owned))
+		if n >= MaxMetadataBytes && n > jsonSize(ownedSubset(before, owned)) {
+			vs.add(path, fmt.Sprintf("this service's keys in %s would grow to %d bytes; they must stay under %d", kind, n, MaxMetadataBytes))
 		}
 	}
-	check("user_metadata", len(patch.UserMetadata) > 0, p.UserMetadata, after.UserMetadata)
-	check("app_metadata", len(patch.AppMetadata) > 0, p.AppMetadata, after.AppMetadata)
+	check(StoreUserMetadata, len(patch.UserMetadata) > 0, p.UserMetadata, after.UserMetadata)
+	check(StoreAppMetadata, len(patch.AppMetadata) > 0, p.AppMetadata, after.AppMetadata)
+}
+
+// ownedSizeBound is objectSizeBound for the keys of m listed in owned, without copying them.
+func ownedSizeBound(m map[string]any, owned []string) int {
+	n := len("{}")
+	for _, k := range owned {
+		if v, ok := m[k]; ok {
+			n += stringSizeBound(k) + len(":") + jsonSizeBound(v) + len(",")
+		}
+	}
+	return n
+}
+
+// ownedSubset returns the entries of m whose keys are listed in owned.
+func ownedSubset(m map[string]any, owned []string) map[string]any {
+	out := make(map[string]any, len(owned))
+	for _, k := range owned {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func jsonSize(m map[string]any) int {

@@ -50,7 +50,7 @@ func (e *Engine) Submit(p *store.Profile, s Submission) (store.Patch, error) {
 		e.declinesChange(p, declines, now, app)
 	}
 	patch := store.Patch{UserMetadata: nilIfEmpty(user), AppMetadata: nilIfEmpty(app)}
-	sizeViolations(p, patch, "values", &vs)
+	e.sizeViolations(p, patch, "values", &vs)
 	if err := vs.err(); err != nil {
 		return store.Patch{}, err
 	}

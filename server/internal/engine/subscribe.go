@@ -55,7 +55,7 @@ func (e *Engine) Subscribe(p *store.Profile, c SubscriptionChange) (store.Patch,
 	}
 	patch := store.Patch{UserMetadata: nilIfEmpty(user), AppMetadata: nilIfEmpty(app)}
 	var vs violations
-	sizeViolations(p, patch, "topic", &vs)
+	e.sizeViolations(p, patch, "topic", &vs)
 	if err := vs.err(); err != nil {
 		return store.Patch{}, err
 	}
