@@ -37,7 +37,12 @@ const (
 //
 // Every RPC may also return UNAUTHENTICATED when caller authentication is on and the access
 // token is missing or invalid, PERMISSION_DENIED when the caller may not act on the user, and
-// DEADLINE_EXCEEDED when the caller's deadline passes first.
+// DEADLINE_EXCEEDED when the caller's deadline passes first. A gRPC request that cannot be
+// decoded (such as a string field holding invalid UTF-8) gets INTERNAL with a message starting
+// "grpc: failed to unmarshal the received message": grpc-go answers it before the service sees
+// the call, as gRPC's status code document prescribes; it is the caller's fault all the same,
+// and REST answers such a request 400. The server also refuses calls past its limits with
+// UNAVAILABLE ("too many calls in flight"), to be retried.
 //
 // Text rules, the same for every RPC: a user id is used exactly as given (never trimmed) and is
 // refused when empty, blank, longer than 512 bytes or starting or ending with white space. Text
@@ -193,7 +198,12 @@ func (c *profileServiceClient) GetLoginPrompt(ctx context.Context, in *GetLoginP
 //
 // Every RPC may also return UNAUTHENTICATED when caller authentication is on and the access
 // token is missing or invalid, PERMISSION_DENIED when the caller may not act on the user, and
-// DEADLINE_EXCEEDED when the caller's deadline passes first.
+// DEADLINE_EXCEEDED when the caller's deadline passes first. A gRPC request that cannot be
+// decoded (such as a string field holding invalid UTF-8) gets INTERNAL with a message starting
+// "grpc: failed to unmarshal the received message": grpc-go answers it before the service sees
+// the call, as gRPC's status code document prescribes; it is the caller's fault all the same,
+// and REST answers such a request 400. The server also refuses calls past its limits with
+// UNAVAILABLE ("too many calls in flight"), to be retried.
 //
 // Text rules, the same for every RPC: a user id is used exactly as given (never trimmed) and is
 // refused when empty, blank, longer than 512 bytes or starting or ending with white space. Text

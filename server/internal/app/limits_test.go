@@ -11,6 +11,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/config"
@@ -143,5 +145,28 @@ func TestOversizedHeadersAreRefused(t *testing.T) {
 	}
 	if _, err := profilev1.NewProfileServiceClient(ts.conn).ListFields(context.Background(), &profilev1.ListFieldsRequest{}); err != nil {
 		t.Errorf("a normal call afterwards: %v", err)
+	}
+}
+
+// TestUndecodableGRPCRequestsAreInternal pins a documented limit (issue 12): a gRPC request
+// that does not decode (a string holding invalid UTF-8) gets grpc-go's INTERNAL, with a message
+// saying so, where REST answers 400. grpc-go wraps every codec error in INTERNAL and writes that
+// status from the stream's RecvMsg, before the method handler or any interceptor can map it;
+// gRPC's status code document lists "error parsing request proto" as INTERNAL. When this test
+// fails, grpc-go has changed: map the error to INVALID_ARGUMENT and update the proto comment.
+func TestUndecodableGRPCRequestsAreInternal(t *testing.T) {
+	ts := startServer(t, serverOptions{})
+	// BytesValue's field 1 has the wire form of the requests' user_id (field 1, a string).
+	req := wrapperspb.Bytes([]byte("auth0|\xff\xfe"))
+	for _, method := range []string{"GetProfile", "SubmitFields", "MarkSubscribed", "GetMissingFields"} {
+		err := ts.conn.Invoke(context.Background(), "/profile.v1.ProfileService/"+method, req, &emptypb.Empty{})
+		if status.Code(err) != codes.Internal || !strings.HasPrefix(status.Convert(err).Message(), "grpc: failed to unmarshal the received message") {
+			t.Errorf("%s with invalid UTF-8: got %v, want grpc-go's INTERNAL for an undecodable request", method, err)
+		}
+	}
+	body := `{"values":{"first_name":"Ada"}}`
+	code, _ := post(t, ts.httpURL, "/v1/users/auth0%7C%FF/fields", body, map[string]string{"Content-Type": "application/json"})
+	if code != 400 {
+		t.Errorf("REST with a user id of invalid UTF-8: got %d, want 400", code)
 	}
 }
