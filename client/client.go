@@ -72,9 +72,13 @@ func (s *settings) dialOptionsFor(target string) ([]grpc.DialOption, error) {
 		}
 		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{tokens: s.tokens, requireTLS: !s.insecure}))
 	}
-	if s.noRetries {
+	switch {
+	case s.noRetries:
 		opts = append(opts, grpc.WithDisableRetry())
-	} else {
+	case s.attemptTimeout > 0:
+		// One retry mechanism at a time, so that attempts do not multiply.
+		opts = append(opts, grpc.WithDisableRetry(), grpc.WithChainUnaryInterceptor(attemptRetries(s.attemptTimeout)))
+	default:
 		opts = append(opts, grpc.WithDefaultServiceConfig(retryServiceConfig))
 	}
 	return append(opts, s.dialOptions...), nil

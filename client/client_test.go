@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/google/go-cmp/cmp"
@@ -307,4 +308,65 @@ func (s *countingTokenSource) Token() (*oauth2.Token, error) {
 // retrieveError is the error a token endpoint answering code gives.
 func retrieveError(code int) error {
 	return &oauth2.RetrieveError{Response: &http.Response{StatusCode: code, Status: http.StatusText(code)}}
+}
+
+// TestAttemptTimeoutRetriesSlowAttempts: with WithAttemptTimeout, an attempt that runs out of
+// its own time is made again while the caller's deadline allows (issue 12: a write whose
+// deadline passed while stored returned DEADLINE_EXCEEDED, and the client never retried).
+func TestAttemptTimeoutRetriesSlowAttempts(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []Option
+		deadline  time.Duration
+		call      callFunc
+		wantCode  codes.Code
+		wantCalls int
+	}{
+		{"SubmitFields retried after a slow attempt", []Option{WithAttemptTimeout(200 * time.Millisecond)}, 10 * time.Second, submit, codes.OK, 2},
+		{"MarkSubscribed retried after a slow attempt", []Option{WithAttemptTimeout(200 * time.Millisecond)}, 10 * time.Second, subscribe, codes.OK, 2},
+		{"GetMissingFields retried after a slow attempt", []Option{WithAttemptTimeout(200 * time.Millisecond)}, 10 * time.Second, getMissing, codes.OK, 2},
+		{"no retry past the caller's deadline", []Option{WithAttemptTimeout(5 * time.Second)}, 300 * time.Millisecond, submit, codes.DeadlineExceeded, 1},
+		{"without an attempt timeout the caller's deadline ends the call", nil, 300 * time.Millisecond, submit, codes.DeadlineExceeded, 1},
+		{"WithoutRetries wins", []Option{WithAttemptTimeout(200 * time.Millisecond), WithoutRetries()}, 10 * time.Second, submit, codes.OK, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The first call takes 3 s; WithoutRetries then just waits for it.
+			svc := &fakeService{slowFirst: 1, slow: 3 * time.Second}
+			c := newTestClient(t, startFake(t, svc, nil), append([]Option{WithInsecure()}, tt.opts...)...)
+			ctx, cancel := context.WithTimeout(t.Context(), tt.deadline)
+			defer cancel()
+			err := tt.call(ctx, c)
+			if got := status.Code(err); got != tt.wantCode {
+				t.Errorf("code = %v, want %v (error: %v)", got, tt.wantCode, err)
+			}
+			if got := len(svc.calls()); got != tt.wantCalls {
+				t.Errorf("server saw %d calls, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// TestAttemptTimeoutRetriesUnavailable: WithAttemptTimeout replaces gRPC's retries, with the
+// same policy: UNAVAILABLE is retried, at most 4 attempts.
+func TestAttemptTimeoutRetriesUnavailable(t *testing.T) {
+	svc := &fakeService{failFirst: 10, failCode: codes.Unavailable}
+	c := newTestClient(t, startFake(t, svc, nil), WithInsecure(), WithAttemptTimeout(time.Second))
+	if err := submit(t.Context(), c); status.Code(err) != codes.Unavailable {
+		t.Errorf("got %v, want UNAVAILABLE", err)
+	}
+	if got := len(svc.calls()); got != 4 {
+		t.Errorf("server saw %d calls, want 4", got)
+	}
+}
+
+// TestEveryMethodHasARetryDecision: every ProfileService method is judged safe to retry or not;
+// a new RPC must be added to retrySafe (or be deliberately left out) before it ships.
+func TestEveryMethodHasARetryDecision(t *testing.T) {
+	for _, m := range profilev1.ProfileService_ServiceDesc.Methods {
+		full := "/" + profilev1.ProfileService_ServiceDesc.ServiceName + "/" + m.MethodName
+		if _, ok := retrySafe[full]; !ok {
+			t.Errorf("%s has no retry decision in retrySafe", full)
+		}
+	}
 }

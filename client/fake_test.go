@@ -30,6 +30,9 @@ type fakeService struct {
 
 	failFirst int
 	failCode  codes.Code
+	// slowFirst calls take slow before answering (or until their context ends).
+	slowFirst int
+	slow      time.Duration
 
 	mu             sync.Mutex
 	authorizations []string
@@ -42,6 +45,14 @@ func (f *fakeService) record(ctx context.Context) error {
 	md, _ := metadata.FromIncomingContext(ctx)
 	f.authorizations = append(f.authorizations, strings.Join(md.Get("authorization"), ","))
 	f.userAgents = append(f.userAgents, strings.Join(md.Get("user-agent"), ","))
+	if len(f.authorizations) <= f.slowFirst {
+		f.mu.Unlock()
+		select {
+		case <-time.After(f.slow):
+		case <-ctx.Done():
+		}
+		f.mu.Lock()
+	}
 	if len(f.authorizations) <= f.failFirst {
 		return status.Error(f.failCode, "injected failure")
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"crypto/tls"
+	"time"
 
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
@@ -16,13 +17,14 @@ type Option func(*settings)
 
 // settings collects what the options chose.
 type settings struct {
-	tlsConfig   *tls.Config
-	tlsSet      bool
-	insecure    bool
-	tokens      oauth2.TokenSource
-	userAgent   string
-	noRetries   bool
-	dialOptions []grpc.DialOption
+	tlsConfig      *tls.Config
+	tlsSet         bool
+	insecure       bool
+	tokens         oauth2.TokenSource
+	userAgent      string
+	noRetries      bool
+	attemptTimeout time.Duration
+	dialOptions    []grpc.DialOption
 }
 
 // WithTLS connects with the given TLS configuration, for private root certificates or client
@@ -54,6 +56,18 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 // WithUserAgent replaces DefaultUserAgent as the user agent announced to the server.
 func WithUserAgent(userAgent string) Option {
 	return func(s *settings) { s.userAgent = userAgent }
+}
+
+// WithAttemptTimeout gives each attempt of a call at most timeout, within the caller's
+// deadline, and retries an attempt that runs out of time (DEADLINE_EXCEEDED) or fails with
+// UNAVAILABLE, for the methods that are safe to send again (all of ProfileService's; see the
+// package documentation): at most 4 attempts, with the default backoff, while the caller's
+// deadline allows. Choose a timeout well above the service's usual latency (a write to Auth0
+// takes tens to hundreds of milliseconds, more when the tenant throttles): an attempt cut short
+// may still have been stored, which is harmless for these methods but costs a write. It
+// replaces gRPC's own retries; WithoutRetries wins over it.
+func WithAttemptTimeout(timeout time.Duration) Option {
+	return func(s *settings) { s.attemptTimeout = timeout }
 }
 
 // WithoutRetries turns off the default retries of calls that fail with UNAVAILABLE.
