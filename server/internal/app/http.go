@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -150,6 +151,18 @@ func retryAfterErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtim
 	var hs *runtime.HTTPStatusError
 	if errors.As(err, &hs) {
 		st = status.Convert(hs.Err)
+	}
+	if !utf8.ValidString(st.Message()) {
+		// A decoding error may quote the invalid UTF-8 of the body it refuses, which the JSON
+		// error body cannot hold (the gateway would answer 500 instead).
+		p := st.Proto()
+		p.Message = strings.ToValidUTF8(p.Message, "\uFFFD")
+		st = status.FromProto(p)
+		if hs != nil {
+			hs.Err = st.Err()
+		} else {
+			err = st.Err()
+		}
 	}
 	for _, d := range st.Details() {
 		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
