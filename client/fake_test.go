@@ -50,6 +50,8 @@ func (f *fakeService) record(ctx context.Context) error {
 		select {
 		case <-time.After(f.slow):
 		case <-ctx.Done():
+			f.mu.Lock()
+			return status.FromContextError(ctx.Err()).Err()
 		}
 		f.mu.Lock()
 	}
