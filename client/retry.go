@@ -23,6 +23,7 @@ var retrySafe = map[string]string{
 	profilev1.ProfileService_GetMissingFields_FullMethodName: "no side effects",
 	profilev1.ProfileService_GetProfile_FullMethodName:       "no side effects",
 	profilev1.ProfileService_ListFields_FullMethodName:       "no side effects",
+	profilev1.ProfileService_GetLoginPrompt_FullMethodName:   "no side effects: computed from the request, never stored",
 	profilev1.ProfileService_SubmitFields_FullMethodName:     "idempotent: the same values and declines applied again change nothing",
 	profilev1.ProfileService_MarkSubscribed_FullMethodName:   "idempotent: a repeated subscription keeps its first time and source, a repeated unsubscription changes nothing",
 }
