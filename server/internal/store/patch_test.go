@@ -39,7 +39,10 @@ func TestChangesKeepsOnlyWhatDiffers(t *testing.T) {
 }
 
 func TestNeedsCurrent(t *testing.T) {
-	p := &Profile{UserMetadata: map[string]any{"title": "CTO"}}
+	p := &Profile{
+		UserMetadata: map[string]any{"title": "CTO", "subscribed": map[string]any{"a": map[string]any{}}},
+		AppMetadata:  map[string]any{"profiling_declines": map[string]any{"fields": map[string]any{}}},
+	}
 	tests := []struct {
 		name  string
 		patch Patch
@@ -53,6 +56,8 @@ func TestNeedsCurrent(t *testing.T) {
 		{"clearing what the copy lacks may be needed upstream", Patch{UserMetadata: map[string]any{"company": nil}}, true},
 		{"a nested object is rebuilt from the copy", Patch{UserMetadata: map[string]any{"subscribed": map[string]any{"a": map[string]any{}}}}, true},
 		{"a nested object in app_metadata too", Patch{AppMetadata: map[string]any{"profiling_declines": map[string]any{}}}, true},
+		{"deleting a nested object emptied on the copy may drop what upstream added", Patch{UserMetadata: map[string]any{"subscribed": nil}}, true},
+		{"deleting a nested object in app_metadata too", Patch{AppMetadata: map[string]any{"profiling_declines": nil}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,23 +83,32 @@ func changedKeys(stored, patch map[string]any) (map[string]any, bool) {
 
 // NeedsCurrent reports whether patch, computed from p, must be computed again from the profile
 // as upstream holds it before a store whose copy p may be stale writes it: when it writes nothing
-// (p may wrongly say nothing changes), when it leaves a key as p has it (upstream may differ), or
-// when it sets a nested object (rebuilt from p's, it would drop what p lacks). A patch that sets
-// every key it names to a new first-level value is safe on a stale copy: Auth0 merges it key by
-// key.
+// (p may wrongly say nothing changes), when it leaves a key as p has it (upstream may differ),
+// when it sets a nested object (rebuilt from p's, it would drop what p lacks), or when it deletes
+// one (emptied from p's, it would delete what p lacks). A patch that sets every key it names to a
+// new first-level value is safe on a stale copy: Auth0 merges it key by key.
 func NeedsCurrent(p *Profile, patch Patch) bool {
 	c := Changes(p, patch)
 	if c.Empty() || len(c.UserMetadata) != len(patch.UserMetadata) || len(c.AppMetadata) != len(patch.AppMetadata) {
 		return true
 	}
-	for _, m := range []map[string]any{patch.UserMetadata, patch.AppMetadata} {
-		for _, v := range m {
-			if _, nested := v.(map[string]any); nested {
+	if p == nil {
+		p = &Profile{}
+	}
+	for _, m := range []struct{ stored, patch map[string]any }{{p.UserMetadata, patch.UserMetadata}, {p.AppMetadata, patch.AppMetadata}} {
+		for k, v := range m.patch {
+			if isObject(v) || (v == nil && isObject(m.stored[k])) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// isObject reports whether a metadata value is a nested JSON object.
+func isObject(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
 }
 
 // Apply returns a new profile: p with the patch merged in. p itself is not modified.

@@ -198,3 +198,49 @@ func decline(key string) store.UpdateFunc {
 		return store.Patch{AppMetadata: map[string]any{"profiling_declines": d}}, nil
 	}
 }
+
+// TestEmptiedNestedObjectStartsFromWhatAuth0Holds checks that a write deleting a nested object
+// because the cached copy's last entry went (unsubscribing the last topic) keeps what was added
+// to it outside the service after the store cached the profile.
+func TestEmptiedNestedObjectStartsFromWhatAuth0Holds(t *testing.T) {
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, map[string]any{"user_metadata": map[string]any{"subscribed": map[string]any{"only": map[string]any{"source": "seed"}}}})
+	s := newTestStore(t, srv)
+	if _, err := s.Get(t.Context(), journeyUser); err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	changeOutside(t, srv, journeyUser, func(u map[string]any) {
+		metadataOf(u, "user_metadata")["subscribed"].(map[string]any)["from-dashboard"] = map[string]any{"source": "dashboard"}
+	})
+
+	if _, err := s.Update(t.Context(), journeyUser, unsubscribe("only")); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	u, _ := srv.User(journeyUser)
+	got, _ := metadataOf(u, "user_metadata")["subscribed"].(map[string]any)
+	want := map[string]any{"from-dashboard": map[string]any{"source": "dashboard"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("subscribed upstream after unsubscribing the cached copy's last topic (-want +got):\n%s", diff)
+	}
+}
+
+// unsubscribe removes topic from user_metadata.subscribed as the engine does: the object is
+// rebuilt without it, and deleted when nothing is left.
+func unsubscribe(topic string) store.UpdateFunc {
+	return func(cur *store.Profile) (store.Patch, error) {
+		old, _ := cur.UserMetadata["subscribed"].(map[string]any)
+		if _, ok := old[topic]; !ok {
+			return store.Patch{}, nil
+		}
+		next := map[string]any{}
+		for k, v := range old {
+			if k != topic {
+				next[k] = v
+			}
+		}
+		if len(next) == 0 {
+			return store.Patch{UserMetadata: map[string]any{"subscribed": nil}}, nil
+		}
+		return store.Patch{UserMetadata: map[string]any{"subscribed": next}}, nil
+	}
+}
