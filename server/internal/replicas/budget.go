@@ -65,16 +65,29 @@ type Grant struct {
 	Seq    int64
 }
 
-// bucketName names the bucket that a kind's requests count against. Until Auth0 announces its
-// bucket sizes, reads and writes have one each; then kinds whose buckets have the same size
-// share one, taken to be Auth0's tenant-wide bucket (a plan with one limit for every call), and
-// kinds whose sizes differ keep their own.
-func bucketName(k Kind, limit int64) string {
-	if limit <= 0 {
-		return k.String()
+// bucketOf names the bucket that kind k's requests count against, given the bucket sizes Auth0
+// announced for each kind (0 while unknown), and returns its size. Kinds whose buckets have the
+// same size share one, taken to be Auth0's tenant-wide bucket (a plan with one limit for every
+// call); kinds whose sizes differ keep their own. Until a kind's own size is known, it may share
+// a bucket with the other kind: it counts against the other kind's bucket when that size is
+// known, and against one bucket of unknown size shared by both before either is.
+func bucketOf(k Kind, limits [kinds]int64) (string, int64) {
+	if limits[k] > 0 {
+		return bucketName(limits[k]), limits[k]
 	}
-	return fmt.Sprintf("limit-%d", limit)
+	for _, l := range limits {
+		if l > 0 {
+			return bucketName(l), l
+		}
+	}
+	return unknownBucket, 0
 }
+
+// bucketName names the bucket of Auth0's of size limit; unknownBucket is the one whose size no
+// answer has shown yet.
+func bucketName(limit int64) string { return fmt.Sprintf("limit-%d", limit) }
+
+const unknownBucket = "unknown"
 
 // The budget has two parts, both kept as a generic cell rate algorithm (GCRA) in microseconds on
 // the clock of whoever keeps them: the configured budget of each kind, and a mirror of each of
@@ -164,8 +177,8 @@ func (m *mirror) observe(o Observation, granted string, name string, r Rate, now
 }
 
 // unknownLimit is the bucket size a mirror assumes until Auth0's headers have shown one: that of
-// its smallest plan, refilled at the configured rate. It holds back only the first requests,
-// until the first answer arrives.
+// its smallest plan, refilled at the configured rate, for reads and writes together. It holds
+// back only the first requests, until the first answer arrives.
 const unknownLimit = 2
 
 // reserveOne grants one request when both the configured budget and Auth0's bucket (of size

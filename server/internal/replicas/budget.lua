@@ -24,10 +24,17 @@ end
 local function put(field, v)
   redis.call('HSET', h, field, string.format('%.0f', v))
 end
+-- bucket_of: the bucket a kind counts against and its size, 0 while unknown (see bucketOf).
 local function bucket_of(kind)
   local limit = num('limit:' .. kind)
-  if limit <= 0 then return kind end
-  return 'limit-' .. string.format('%.0f', limit)
+  if limit <= 0 then
+    for _, other in ipairs(kinds) do
+      limit = num('limit:' .. other)
+      if limit > 0 then break end
+    end
+  end
+  if limit <= 0 then return 'unknown', 0 end
+  return 'limit-' .. string.format('%.0f', limit), limit
 end
 local function mirror_interval(b, kind)
   local iv = num(b .. ':iv')
@@ -87,7 +94,8 @@ local cfg, tat, seq, out = {}, {}, {}, {1}
 for k = 1, 2 do
   local kind = kinds[k]
   for _ = 1, tonumber(ARGV[k]) do
-    local b, limit, interval = bucket_of(kind), num('limit:' .. kind), 0
+    local b, limit = bucket_of(kind)
+    local interval
     if limit <= 0 then
       limit, interval = tonumber(ARGV[12]), rates[kind][1]
     else

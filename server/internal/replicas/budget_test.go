@@ -76,6 +76,21 @@ func TestBudget(t *testing.T) {
 				t.Errorf("waits = %v, want %v: a bucket of 2, refilled at the configured rate", got, want)
 			}
 		}},
+		{"until Auth0 answers, reads and writes share that bucket", Rate{10, 100}, Rate{10, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 1, 2, 5*time.Second)
+			if got, want := append(waits(g.Reads), waits(g.Writes)...), []time.Duration{0, 0, 100 * ms}; !equal(got, want) {
+				t.Errorf("waits = %v, want %v: one bucket of 2 for reads and writes (a plan may count both in one)", got, want)
+			}
+		}},
+		{"a kind whose bucket size is unknown counts against the other kind's", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 1, 0, time.Second)
+			// A free tenant: one bucket of 2 for every call, empty, refilled in 1 s.
+			b.observe(g.Reads[0], Observation{Limit: 2, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			next := mustReserve(t, b, 0, 1, 5*time.Second)
+			if got := next.Writes[0].Wait; got < 500*ms {
+				t.Errorf("write wait = %v, want at least 500ms: until a write's answer shows its own bucket, it may share the reads' empty one", got)
+			}
+		}},
 		{"once Auth0 told the bucket's size, an unknown refill is taken to be slow", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
 			g := mustReserve(t, b, 1, 0, time.Second)
 			b.observe(g.Reads[0], Observation{Limit: 3, Remaining: 2, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
@@ -146,9 +161,10 @@ func TestBudget(t *testing.T) {
 			}
 		}},
 		{"kinds announcing the same bucket size share it", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
-			g := mustReserve(t, b, 1, 1, time.Second)
-			b.observe(g.Writes[0], Observation{Limit: 3, Remaining: 2, ResetIn: 500 * ms, At: b.now(), Seq: g.Writes[0].Seq})
-			b.observe(g.Reads[0], Observation{Limit: 3, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			w := mustReserve(t, b, 0, 1, time.Second)
+			r := mustReserve(t, b, 1, 0, time.Second) // granted after the write: its answer is the newer
+			b.observe(w.Writes[0], Observation{Limit: 3, Remaining: 2, ResetIn: 500 * ms, At: b.now(), Seq: w.Writes[0].Seq})
+			b.observe(r.Reads[0], Observation{Limit: 3, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: r.Reads[0].Seq})
 			next := mustReserve(t, b, 0, 1, 5*time.Second)
 			if got, want := next.Writes[0].Wait, 500*ms; got != want {
 				t.Errorf("write wait = %v, want %v: the reads emptied the one bucket", got, want)

@@ -91,12 +91,12 @@ func (b *localBudget) reserve(reads, writes int, maxWait time.Duration) (Grants,
 		out  *[]Grant
 	}{{Read, reads, &g.Reads}, {Write, writes, &g.Writes}} {
 		for range ask.n {
-			name := bucketName(ask.kind, b.limits[ask.kind])
+			name, limit := bucketOf(ask.kind, b.limits)
 			m := b.mirror(name)
 			if _, ok := savedMirrors[name]; !ok {
 				savedMirrors[name] = *m
 			}
-			wait, ok := reserveOne(&b.cfg[ask.kind], m, b.rates[ask.kind], b.limits[ask.kind], now, maxWait.Microseconds())
+			wait, ok := reserveOne(&b.cfg[ask.kind], m, b.rates[ask.kind], limit, now, maxWait.Microseconds())
 			if !ok {
 				b.cfg = savedCfg
 				for n, saved := range savedMirrors {
@@ -119,7 +119,7 @@ func (b *localBudget) observe(g Grant, o Observation) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.limits[g.Kind] = o.Limit
-	name := bucketName(g.Kind, o.Limit)
+	name := bucketName(o.Limit)
 	m, ok := b.mirrors[name]
 	if !ok {
 		m = &mirror{}
