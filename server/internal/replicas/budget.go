@@ -145,19 +145,23 @@ func (m *mirror) interval(r Rate) int64 {
 // observe applies a response's headers, received age microseconds before now. Auth0 held
 // Remaining requests then, plus what refilled since: the bucket is full once Limit-Remaining
 // intervals have passed, less the age. The requests this bucket granted after the observed one
-// were not counted in Remaining, so each adds its interval; an observation older than one
-// already applied is ignored. An observation of a request another bucket granted (the other
-// kind, sharing this bucket) cannot be ordered with this bucket's grants: it may only make the
-// bucket emptier.
+// were not counted in Remaining, so each adds its interval. An observation of a request granted
+// before the newest one applied, or by another bucket (the other kind, sharing this bucket),
+// cannot be ordered with this bucket's grants (requests overtake each other on their way to
+// Auth0, and more so across replicas): it may only make the bucket emptier.
 func (m *mirror) observe(o Observation, granted string, name string, r Rate, now, age int64) {
 	same := granted == name || granted == m.Prev
 	pending := int64(0)
 	if same {
-		if o.Seq <= m.Applied || o.Seq > m.Seq {
+		if o.Seq > m.Seq {
 			return
 		}
-		m.Applied = o.Seq
-		pending = m.Seq - o.Seq
+		if o.Seq <= m.Applied {
+			same = false
+		} else {
+			m.Applied = o.Seq
+			pending = m.Seq - o.Seq
+		}
 	}
 	// The bucket lacks more than Limit-Remaining-1 requests (Remaining is rounded down) and is
 	// full by the reset (rounded up): an interval of resetIn/(Limit-Remaining-1) is never too

@@ -66,8 +66,10 @@ for _ = 1, tonumber(ARGV[9]) do
     local apply, pending = true, 0
     if same then
       local applied, granted = num(b .. ':applied'), num(b .. ':seq')
-      if seq <= applied or seq > granted then
+      if seq > granted then
         apply = false
+      elseif seq <= applied then
+        same = false
       else
         put(b .. ':applied', seq)
         pending = granted - seq

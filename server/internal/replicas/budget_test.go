@@ -41,7 +41,7 @@ func budgets(t *testing.T, reads, writes Rate) map[string]func() budgetUnderTest
 			t.Cleanup(func() { _ = rdb.Close() })
 			// No background sender: observations go with the next reservation.
 			r := &Redis{cfg: RedisConfig{Prefix: "t:", Reads: reads, Writes: writes}, rdb: rdb,
-				local: newLocalBudget(reads, writes), pending: map[string]pendingObservation{},
+				local: newLocalBudget(reads, writes),
 				flush: make(chan struct{}, 1), now: func() time.Time { return clock }}
 			return budgetUnderTest{
 				reserve: func(reads, writes int, maxWait time.Duration) (Grants, error) {
@@ -152,12 +152,24 @@ func TestBudget(t *testing.T) {
 				t.Errorf("wait = %v, want %v (1 left, 2 pending: the next one refills in 2 intervals)", got, want)
 			}
 		}},
-		{"an older observation is ignored", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+		{"an older observation may only make the bucket emptier", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 3, 0, time.Second)
+			// The third request's answer came first, 1 left of 2; the second request reached
+			// Auth0 after it and took that last one.
+			b.observe(g.Reads[2], Observation{Limit: 2, Remaining: 1, ResetIn: time.Second, At: b.now(), Seq: g.Reads[2].Seq})
+			b.observe(g.Reads[1], Observation{Limit: 2, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[1].Seq})
+			if next := mustReserve(t, b, 1, 0, 5*time.Second); next.Reads[0].Wait < 500*ms {
+				t.Errorf("wait = %v, want at least 500ms: the older answer shows the bucket empty", next.Reads[0].Wait)
+			}
+		}},
+		{"an older observation that finds more left changes nothing", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
 			g := mustReserve(t, b, 2, 0, time.Second)
-			b.observe(g.Reads[1], Observation{Limit: 10, Remaining: 9, ResetIn: 100 * ms, At: b.now(), Seq: g.Reads[1].Seq})
-			b.observe(g.Reads[0], Observation{Limit: 10, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
-			if next := mustReserve(t, b, 1, 0, time.Second); next.Reads[0].Wait != 0 {
-				t.Errorf("wait = %v, want 0: the newer answer said 9 were left", next.Reads[0].Wait)
+			b.observe(g.Reads[1], Observation{Limit: 10, Remaining: 0, ResetIn: time.Second, At: b.now(), Seq: g.Reads[1].Seq})
+			before := mustReserve(t, b, 1, 0, 5*time.Second).Reads[0].Wait
+			b.observe(g.Reads[0], Observation{Limit: 10, Remaining: 9, ResetIn: 100 * ms, At: b.now(), Seq: g.Reads[0].Seq})
+			after := mustReserve(t, b, 1, 0, 5*time.Second).Reads[0].Wait
+			if after <= before {
+				t.Errorf("wait after the older answer = %v, want more than %v: it must not refill the bucket the newer one emptied", after, before)
 			}
 		}},
 		{"kinds announcing the same bucket size share it", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {

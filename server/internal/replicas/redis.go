@@ -98,10 +98,11 @@ type Redis struct {
 	// roundTrips counts the calls made to Redis (the subscription's traffic aside).
 	roundTrips atomic.Int64
 
-	// pending holds the newest observation of each Redis bucket, sent with the next Reserve or
-	// by sendObservations when flush is signalled.
+	// pending holds the observations not sent yet, in the order they arrived (at most
+	// maxPending, the newest), sent with the next Reserve or by sendObservations when flush is
+	// signalled. Every one counts: an older answer may show the bucket emptier than a newer one.
 	obsMu   sync.Mutex
-	pending map[string]pendingObservation
+	pending []pendingObservation
 	flush   chan struct{}
 	flushed chan struct{} // closed when sendObservations returns
 
@@ -151,7 +152,6 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		cfg: cfg, rdb: cfg.Client, id: hex.EncodeToString(b), now: time.Now,
 		local:   newLocalBudget(cfg.Reads, cfg.Writes),
 		locks:   newKeyLock(),
-		pending: map[string]pendingObservation{},
 		flush:   make(chan struct{}, 1),
 		flushed: make(chan struct{}),
 		waiters: map[string]chan struct{}{},
@@ -409,8 +409,10 @@ func (r *Redis) Reserve(ctx context.Context, reads, writes int, maxWait time.Dur
 	if !r.available() {
 		return r.local.reserve(reads, writes, maxWait)
 	}
-	g, err := r.runBudget(ctx, reads, writes, maxWait, r.takePending())
+	obs := r.takePending()
+	g, err := r.runBudget(ctx, reads, writes, maxWait, obs)
 	if err != nil && !errors.As(err, new(*ExhaustedError)) {
+		r.requeue(obs)
 		if ctx.Err() != nil {
 			return Grants{}, ctx.Err()
 		}
@@ -475,17 +477,14 @@ func parseGrants(res []any, now time.Time) (Grants, error) {
 	return g, nil
 }
 
-// Observe queues the observation for Redis, keeping the newest of each bucket, and applies it to
-// this replica's own budget, which serves while Redis is unavailable. Queued observations go
+// Observe queues the observation for Redis and applies it to this replica's own budget, which serves while Redis is unavailable. Queued observations go
 // with the next reservation; one that the other replicas need soon (a bucket size not seen
 // before, or a bucket more than half empty) is sent at once, in the background.
 func (r *Redis) Observe(g Grant, o Observation) {
 	news := r.local.limitOf(g.Kind) != o.Limit || o.Remaining*2 < o.Limit
 	r.local.observe(Grant{Kind: g.Kind}, o)
 	r.obsMu.Lock()
-	if cur, ok := r.pending[g.Bucket]; !ok || cur.grant.Seq < g.Seq {
-		r.pending[g.Bucket] = pendingObservation{grant: g, obs: o}
-	}
+	r.pending = keepNewest(append(r.pending, pendingObservation{grant: g, obs: o}))
 	r.obsMu.Unlock()
 	if news {
 		select {
@@ -518,28 +517,31 @@ func (r *Redis) sendObservations(ctx context.Context) {
 	}
 }
 
-// requeue puts back observations that could not be sent, unless newer ones came since.
+// requeue puts back observations that could not be sent, before those that came since.
 func (r *Redis) requeue(obs []pendingObservation) {
 	r.obsMu.Lock()
 	defer r.obsMu.Unlock()
-	for _, p := range obs {
-		if cur, ok := r.pending[p.grant.Bucket]; !ok || cur.grant.Seq < p.grant.Seq {
-			r.pending[p.grant.Bucket] = p
-		}
-	}
+	r.pending = keepNewest(append(obs, r.pending...))
 }
 
-// takePending returns the observations to send, oldest first.
+// takePending returns the observations to send, in the order they arrived.
 func (r *Redis) takePending() []pendingObservation {
 	r.obsMu.Lock()
 	defer r.obsMu.Unlock()
-	out := make([]pendingObservation, 0, len(r.pending))
-	for _, p := range r.pending {
-		out = append(out, p)
-	}
-	clear(r.pending)
-	slices.SortFunc(out, func(a, b pendingObservation) int { return a.obs.At.Compare(b.obs.At) })
+	out := r.pending
+	r.pending = nil
 	return out
+}
+
+// maxPending bounds the observations waiting for Redis (while it is down, say).
+const maxPending = 256
+
+// keepNewest drops all but the last maxPending observations of obs.
+func keepNewest(obs []pendingObservation) []pendingObservation {
+	if n := len(obs) - maxPending; n > 0 {
+		return slices.Delete(obs, 0, n)
+	}
+	return obs
 }
 
 // sharedCopy is a profile as another replica read or wrote it.
