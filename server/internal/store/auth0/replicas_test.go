@@ -1,6 +1,7 @@
 package auth0
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -246,5 +247,57 @@ func TestJourneyAcrossReplicasCostsWhatItCostsOnOne(t *testing.T) {
 	}
 	if got := srv.Calls(); got.Get-upstream.Get != 2 || got.Patch-upstream.Patch != 2 {
 		t.Errorf("Auth0 calls across replicas = %d GET, %d PATCH; want 2 and 2, as on one replica", got.Get-upstream.Get, got.Patch-upstream.Patch)
+	}
+}
+
+// slowLoads delays every MGET (the shared copy's load) of a Redis client.
+type slowLoads struct{ delay time.Duration }
+
+func (slowLoads) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h slowLoads) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "mget" {
+			time.Sleep(h.delay)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (slowLoads) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestCallerOfASharedReadBeyondTheBudgetIsToldInTime checks that a caller whose read of an
+// uncached user must wait for the Management API budget past the caller's deadline is told so,
+// with a retry delay, as soon as the wait is known: not at its deadline, when the answer could
+// no longer reach it.
+func TestCallerOfASharedReadBeyondTheBudgetIsToldInTime(t *testing.T) {
+	mr := miniredis.RunT(t)
+	if err := mr.Set("t:locks-since", "0"); err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := replicas.NewClient("redis://" + mr.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	// The read starts to wait for the budget only after the caller joined it.
+	rdb.AddHook(slowLoads{delay: 300 * time.Millisecond})
+	srv := newDouble(t)
+	srv.AddUser("auth0|first", nil)
+	srv.AddUser("auth0|second", nil)
+	// One read, then one every 5 s; an attempt may wait that long.
+	s := newReplica(t, srv, rdb, "t:", func(c *Config) { c.RequestsPerSecond, c.Burst, c.AttemptTimeout = 0.2, 1, 10*time.Second })
+	if _, err := s.Get(t.Context(), "auth0|first"); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := withTimeout(t, 2*time.Second)
+	_, err = s.Get(ctx, "auth0|second")
+	if ctx.Err() != nil {
+		t.Fatalf("Get returned %v at the caller's deadline, want the refusal as soon as the budget wait was known", err)
+	}
+	var se *store.Error
+	if !asStoreError(err, &se) || se.Kind != store.KindRateLimited || se.RetryAfter <= 0 {
+		t.Fatalf("Get = %v, want rate limited with a retry delay", err)
 	}
 }

@@ -30,8 +30,12 @@ type Store struct {
 	cache     *profileCache
 	flight    singleflight.Group
 	// budgetWaits holds, for each shared read waiting for its Management API budget, when it
-	// may send its request.
-	budgetWaits sync.Map
+	// may send its request. waitsChanged is closed (and forgotten) whenever a shared read starts
+	// such a wait, so that the callers who joined it before can tell whether it ends past their
+	// deadline.
+	budgetWaits  sync.Map
+	waitsMu      sync.Mutex
+	waitsChanged chan struct{}
 	// coord is what this store shares with the other replicas: write locks, invalidations,
 	// shared copies and the Management API budget.
 	coord replicas.Coordinator
@@ -135,20 +139,47 @@ func (s *Store) cached(userID string) (*store.Profile, bool) {
 // long as its own context allows.
 func (s *Store) sharedRead(ctx context.Context, userID string) (*store.Profile, error) {
 	ch := s.flight.DoChan(userID, func() (any, error) { return s.readThrough(userID) })
-	if err := s.beyondBudget(ctx, userID); err != nil {
-		return nil, err
-	}
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*store.Profile), nil
-	case <-ctx.Done():
+	for {
+		changed := s.budgetWaitsChanged()
 		if err := s.beyondBudget(ctx, userID); err != nil {
 			return nil, err
 		}
-		return nil, ctx.Err()
+		select {
+		case r := <-ch:
+			if r.Err != nil {
+				return nil, r.Err
+			}
+			return r.Val.(*store.Profile), nil
+		case <-changed:
+		case <-ctx.Done():
+			if err := s.beyondBudget(ctx, userID); err != nil {
+				return nil, err
+			}
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// budgetWaitsChanged returns a channel closed when a shared read next starts to wait for its
+// Management API budget.
+func (s *Store) budgetWaitsChanged() <-chan struct{} {
+	s.waitsMu.Lock()
+	defer s.waitsMu.Unlock()
+	if s.waitsChanged == nil {
+		s.waitsChanged = make(chan struct{})
+	}
+	return s.waitsChanged
+}
+
+// startBudgetWait records that the shared read of userID may send its request at sendAt, and
+// tells the callers waiting for shared reads.
+func (s *Store) startBudgetWait(userID string, sendAt time.Time) {
+	s.budgetWaits.Store(userID, sendAt)
+	s.waitsMu.Lock()
+	defer s.waitsMu.Unlock()
+	if s.waitsChanged != nil {
+		close(s.waitsChanged)
+		s.waitsChanged = nil
 	}
 }
 
@@ -196,7 +227,7 @@ func (s *Store) readThrough(userID string) (*store.Profile, error) {
 		return nil, err
 	}
 	if g := grants.Reads[0]; g.Wait > 0 {
-		s.budgetWaits.Store(userID, g.NotBefore)
+		s.startBudgetWait(userID, g.NotBefore)
 		defer s.budgetWaits.Delete(userID)
 	}
 	readAt = time.Now()
