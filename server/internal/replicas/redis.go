@@ -117,6 +117,13 @@ type Redis struct {
 	sub     *redis.PubSub
 	stop    context.CancelFunc
 	done    chan struct{}
+
+	// bg lives until Close; the retries of failed releases run under it, counted by retries
+	// (none starts once closed is set).
+	bg      context.Context
+	retryMu sync.Mutex
+	closed  bool
+	retries sync.WaitGroup
 }
 
 type watcher struct {
@@ -170,7 +177,7 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 	}
 	r.heard.Store(time.Now().UnixNano())
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	r.stop = stop
+	r.stop, r.bg = stop, sctx
 	go r.listen(sctx)
 	go r.sendObservations(sctx)
 	return r, nil
@@ -187,7 +194,11 @@ func (r *Redis) Watch(onChange func(userID string), onReset func()) {
 
 // Close stops listening for invalidations.
 func (r *Redis) Close() error {
+	r.retryMu.Lock()
+	r.closed = true
+	r.retryMu.Unlock()
 	r.stop()
+	r.retries.Wait()
 	err := r.sub.Close()
 	<-r.done
 	<-r.flushed
@@ -242,7 +253,7 @@ func (r *Redis) Lock(ctx context.Context, userID string) (*Lease, error) {
 		Until:  token.at.Add(r.cfg.Lease - leaseMargin),
 		Shared: r.decodeCopy(userID, token.copy),
 		release: func(p *store.Profile, wrote bool) {
-			r.release(userID, token.value, p, wrote)
+			r.release(userID, token.value, token.at.Add(r.cfg.Lease), p, wrote)
 			unlock()
 		},
 	}, nil
@@ -367,36 +378,71 @@ func (r *Redis) wake(userID string) {
 	}
 }
 
-// release ends the lock. After a write it also replaces the shared copy (or drops it when the
-// profile is unknown), counts a new version and publishes the change, in the same script. A
-// failure is logged: the lock then ends with its lease, and other replicas' copies with their
-// TTL.
-func (r *Redis) release(userID, token string, p *store.Profile, wrote bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.rdb.Options().WriteTimeout+r.rdb.Options().ReadTimeout)
-	defer cancel()
+// release ends the lock, which Redis lets go at leaseEnd otherwise. After a write it also
+// replaces the shared copy (or drops it when the profile is unknown), counts a new version and
+// publishes the change, in the same script. A release whose call fails is made again in the
+// background (see retryRelease).
+func (r *Redis) release(userID, token string, leaseEnd time.Time, p *store.Profile, wrote bool) {
 	lock := r.key("lock", userID)
-	if !wrote {
-		r.roundTrips.Add(1)
-		if err := unlockScript.Run(ctx, r.rdb, []string{lock}, token, r.channel(), "unlocked "+r.id+" "+userID).Err(); err != nil {
-			r.failed(ctx, "unlock", err)
-		}
-		return
+	op, until := "unlock", leaseEnd
+	send := func(ctx context.Context) (int, error) {
+		return unlockScript.Run(ctx, r.rdb, []string{lock}, token, r.channel(), "unlocked "+r.id+" "+userID).Int()
 	}
-	copyJSON := ""
-	if p != nil {
-		if b, err := encodeCopy(p, time.Now()); err == nil {
-			copyJSON = string(b)
+	if wrote {
+		copyJSON := ""
+		if p != nil {
+			if b, err := encodeCopy(p, time.Now()); err == nil {
+				copyJSON = string(b)
+			}
+		}
+		keys := []string{lock, r.key("copy", userID), r.key("version", userID)}
+		// Until the other replicas' caches have expired, the change is worth telling.
+		op, until = "release", time.Now().Add(r.cfg.CopyTTL)
+		send = func(ctx context.Context) (int, error) {
+			return releaseScript.Run(ctx, r.rdb, keys, token, copyJSON, r.cfg.CopyTTL.Milliseconds(),
+				r.versionTTL().Milliseconds(), r.channel(), "changed "+r.id+" "+userID).Int()
 		}
 	}
-	keys := []string{lock, r.key("copy", userID), r.key("version", userID)}
-	r.roundTrips.Add(1)
-	owned, err := releaseScript.Run(ctx, r.rdb, keys, token, copyJSON, r.cfg.CopyTTL.Milliseconds(),
-		r.versionTTL().Milliseconds(), r.channel(), "changed "+r.id+" "+userID).Int()
+	owned, err := r.sendRelease(context.Background(), send)
 	switch {
 	case err != nil:
-		r.failed(ctx, "release", err)
-	case owned == 0:
+		r.failed(context.Background(), op, err)
+		r.retryMu.Lock()
+		defer r.retryMu.Unlock()
+		if !r.closed {
+			r.retries.Add(1)
+			go r.retryRelease(op, send, until)
+		}
+	case wrote && owned == 0:
 		r.cfg.Logger.Warn("a write lock's lease ran out before its release; another writer may have overlapped", "lease", r.cfg.Lease)
+	}
+}
+
+// sendRelease makes one call of a release, within the client's timeouts.
+func (r *Redis) sendRelease(ctx context.Context, send func(context.Context) (int, error)) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.rdb.Options().WriteTimeout+r.rdb.Options().ReadTimeout)
+	defer cancel()
+	r.roundTrips.Add(1)
+	return send(ctx)
+}
+
+// retryRelease makes a failed release again, waiting longer each time, until it succeeds, until
+// passes, or Close. Otherwise the lock would hold every replica's writers of the user until its
+// lease ends, and the other replicas would serve their copies from before the write until they
+// expire. A call that failed may have been made all the same: the scripts may run twice.
+func (r *Redis) retryRelease(op string, send func(context.Context) (int, error), until time.Time) {
+	defer r.retries.Done()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		if time.Now().Add(wait).After(until) {
+			r.cfg.Logger.Warn("redis: giving up a release; the lock ends with its lease, and other replicas' copies with their TTL", "op", op)
+			return
+		}
+		if sleepCtx(r.bg, wait) != nil {
+			return
+		}
+		if _, err := r.sendRelease(r.bg, send); err == nil {
+			return
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,5 +337,69 @@ func TestANewRedisGrantsLocksAtOnce(t *testing.T) {
 	l.Release(nil, false)
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("the first lock of a new deployment took %v, want no quiet period (Redis has been up longer than a lease)", d)
+	}
+}
+
+// failOnce fails the first run of a script on a Redis client, as a reply lost to a timeout
+// would.
+type failOnce struct {
+	sha    string
+	failed atomic.Bool
+}
+
+func (*failOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *failOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); cmd.Name() == "evalsha" && len(args) > 1 && args[1] == h.sha && h.failed.CompareAndSwap(false, true) {
+			err := errors.New("i/o timeout (injected)")
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+func (*failOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestAFailedReleaseIsRetried checks that a release whose call to Redis failed is made again:
+// the lock does not stay taken until its lease ends, and the other replicas hear of the write.
+func TestAFailedReleaseIsRetried(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		script *redis.Script
+		wrote  bool
+	}{
+		{"after a write", releaseScript, true},
+		{"after no write", unlockScript, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mr, rdbB := miniRedis(t)
+			rdbA, err := NewClient("redis://" + mr.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = rdbA.Close() })
+			rdbA.AddHook(&failOnce{sha: tt.script.Hash()})
+			a, _ := replica(t, rdbA, "t:", DefaultLease)
+			b, bEvents := replica(t, rdbB, "t:", DefaultLease)
+
+			l, err := a.Lock(t.Context(), "auth0|1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Release(&store.Profile{UserID: "auth0|1"}, tt.wrote)
+			lb, err := b.Lock(withTimeout(t, 5*time.Second), "auth0|1")
+			if err != nil {
+				t.Fatalf("lock on the other replica: %v; want it once the release is retried, well before the lease (%v) ends", err, DefaultLease)
+			}
+			lb.Release(nil, false)
+			if tt.wrote {
+				eventually(t, 2*time.Second, "the other replica hears of the write", func() bool {
+					changed, _ := bEvents.snapshot()
+					return len(changed) == 1
+				})
+			}
+		})
 	}
 }
