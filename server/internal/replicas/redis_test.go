@@ -3,6 +3,8 @@ package replicas
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -327,8 +329,27 @@ func TestNoLockForALeaseAfterRedisLostItsLocks(t *testing.T) {
 }
 
 func TestANewRedisGrantsLocksAtOnce(t *testing.T) {
-	rdb, prefix := redistest.Client(t) // a long-running Redis, a prefix never used
-	a, _ := replica(t, rdb, prefix, DefaultLease)
+	rdb, prefix := redistest.Client(t)
+	if err := rdb.Del(t.Context(), prefix+redistest.QuietMarker).Err(); err != nil { // a prefix never used
+		t.Fatal(err)
+	}
+	const lease = 3 * time.Second
+	// A Redis up for longer than the lease (the test Redis may have just started).
+	eventually(t, lease+2*time.Second, "Redis has been up for longer than a lease", func() bool {
+		info, err := rdb.Info(t.Context(), "server").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(info) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "uptime_in_seconds:"); ok {
+				secs, err := strconv.Atoi(v)
+				return err == nil && time.Duration(secs)*time.Second > lease
+			}
+		}
+		t.Fatal("INFO shows no uptime")
+		return false
+	})
+	a, _ := replica(t, rdb, prefix, lease)
 	start := time.Now()
 	l, err := a.Lock(withTimeout(t, 5*time.Second), "auth0|1")
 	if err != nil {

@@ -13,6 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// QuietMarker is the key, under a coordinator's prefix, that records when Redis last started
+// granting locks after losing them (KEYS[3] of the replicas package's lock.lua).
+const QuietMarker = "locks-since"
+
 // DefaultURL is the Redis tests use unless PROFILE_TEST_REDIS_URL names another.
 const DefaultURL = "redis://127.0.0.1:6379/0"
 
@@ -48,7 +52,7 @@ func Client(t testing.TB) (*redis.Client, string) {
 	// No lock was ever granted under a new prefix: tell the replicas' lock that no quiet period
 	// is needed (see replicas/lock.lua), even when Redis itself has just started (as under
 	// .ci/test on a fresh machine).
-	if err := rdb.Set(ctx, prefix+"locks-since", "0", 0).Err(); err != nil {
+	if err := rdb.Set(ctx, prefix+QuietMarker, "0", 0).Err(); err != nil {
 		t.Fatalf("redis: %v", err)
 	}
 	t.Cleanup(func() {
