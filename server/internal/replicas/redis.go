@@ -91,7 +91,8 @@ type Redis struct {
 	id    string // this replica, to tell its own invalidations apart
 	now   func() time.Time
 	local *localBudget
-	locks *keyLock // one writer per user in this process before Redis is asked
+	locks *keyLock      // one writer per user in this process before Redis is asked
+	poll  time.Duration // lockPoll, longer in tests that tell a wake-up from a poll
 
 	// down is when Redis may be tried again after a failure, in unix nanoseconds.
 	down atomic.Int64
@@ -159,6 +160,7 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		cfg: cfg, rdb: cfg.Client, id: hex.EncodeToString(b), now: time.Now,
 		local:   newLocalBudget(cfg.Reads, cfg.Writes),
 		locks:   newKeyLock(),
+		poll:    lockPoll,
 		flush:   make(chan struct{}, 1),
 		flushed: make(chan struct{}),
 		waiters: map[string]chan struct{}{},
@@ -323,7 +325,7 @@ func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
 			r.unwait(userID)
 			return tok, nil
 		}
-		t := time.NewTimer(lockPoll)
+		t := time.NewTimer(r.poll)
 		select {
 		case <-woken:
 		case <-t.C:
