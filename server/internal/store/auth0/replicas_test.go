@@ -126,16 +126,17 @@ func TestReplicasSeeEachOthersWrites(t *testing.T) {
 func TestReplicasShareOneBudget(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	srv := newDouble(t)
-	limit := func(c *Config) { c.RequestsPerSecond, c.Burst = 5, 5 }
+	// A burst of 6, then one read every 2 s.
+	limit := func(c *Config) { c.RequestsPerSecond, c.Burst = 0.5, 6 }
 	stores := []*Store{newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit)}
-	// One read tells the replicas Auth0's bucket size (large); then the budget refills.
+	// One read tells the replicas Auth0's bucket size (large), in the background.
 	srv.AddUser("auth0|first", nil)
 	if _, err := stores[0].Get(t.Context(), "auth0|first"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	// Each replica asks for 5 reads at once: the 5 the budget holds are granted, the rest wait
-	// (or are refused within 300 ms), whichever replica asks.
+	// Each replica asks for 5 reads at once: the 5 the budget holds are granted, the others
+	// would wait longer than their callers' 1.5 s and are refused, whichever replica asks.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	served := 0
@@ -143,7 +144,7 @@ func TestReplicasShareOneBudget(t *testing.T) {
 		id := fmt.Sprintf("auth0|%02d", i)
 		srv.AddUser(id, nil)
 		wg.Go(func() {
-			if _, err := stores[i%3].Get(withTimeout(t, 300*time.Millisecond), id); err == nil {
+			if _, err := stores[i%3].Get(withTimeout(t, 1500*time.Millisecond), id); err == nil {
 				mu.Lock()
 				served++
 				mu.Unlock()
@@ -153,8 +154,8 @@ func TestReplicasShareOneBudget(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if served < 5 || served > 6 { // the burst, and at most one refilled in 300 ms
-		t.Errorf("served %d reads in 300 ms across 3 replicas, want the shared burst of 5 (or 6)", served)
+	if served < 5 || served > 6 { // what the burst holds, and one refilled if this ran slowly
+		t.Errorf("served %d reads across 3 replicas, want the 5 left of the shared burst (or 6)", served)
 	}
 }
 
