@@ -186,6 +186,14 @@ func TestWithoutRedisWritesFailFastAndReadsGoToAuth0(t *testing.T) {
 	if srv.Calls().Patch != 0 {
 		t.Error("a write went to Auth0 without the lock")
 	}
+	// The replica's subscription notices that Redis is gone (at once when the connection
+	// drops, within a few heartbeats when it goes silent); from then on it may miss
+	// invalidations.
+	for deadline := time.Now().Add(10 * time.Second); s.coord.Coherent(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the replica still trusts its cache 10 s after Redis went away")
+		}
+	}
 	gets := srv.Calls().Get
 	for range 2 {
 		p, err := s.Get(t.Context(), journeyUser)
