@@ -107,12 +107,12 @@ type gcra struct {
 	TAT int64
 }
 
-// wait is how long a request must wait at now in a bucket of burst requests refilled one every
-// interval, and the TAT after it.
-func (g gcra) wait(interval, burst, now int64) (wait, next int64) {
-	next = max(g.TAT, now) + interval
-	return max(next-max(burst, 1)*interval-now, 0), next
-}
+// earliest is the soonest a request may arrive in a bucket of burst requests refilled one every
+// interval (it may arrive at any time after).
+func (g gcra) earliest(interval, burst int64) int64 { return g.TAT + interval - max(burst, 1)*interval }
+
+// take counts a request arriving at at.
+func (g *gcra) take(at, interval int64) { g.TAT = max(g.TAT, at) + interval }
 
 // mirror is one of Auth0's buckets as its responses showed it.
 type mirror struct {
@@ -126,6 +126,10 @@ type mirror struct {
 	// Prev is the bucket a kind counted against before this one took over (when Auth0's headers
 	// first showed its size); the grants it made count as this bucket's.
 	Prev string
+	// Last is when the latest grant may go out. No grant goes out before one granted earlier,
+	// so that the requests granted after an observed one are those sent after it (see observe),
+	// even when an observation moved the TAT back.
+	Last int64
 }
 
 // unknownInterval is the refill time per request a mirror assumes until Auth0's headers have
@@ -173,6 +177,11 @@ func (m *mirror) observe(o Observation, granted string, name string, r Rate, now
 	}
 	iv := m.interval(r)
 	tat := now + max((o.Limit-o.Remaining)*iv-age, 0) + pending*iv
+	if pending > 0 {
+		// The pending requests are counted above as if they went out at once; those still to
+		// go out will take their requests when they do, up to the bucket's size at a time.
+		tat = max(tat, m.Last+min(pending, o.Limit)*iv)
+	}
 	if same {
 		m.TAT = tat
 	} else {
@@ -193,13 +202,15 @@ func reserveOne(cfg *gcra, m *mirror, r Rate, limit, now, maxWait int64) (wait i
 	if limit <= 0 {
 		limit, interval = unknownLimit, r.interval()
 	}
-	wait, nextCfg := cfg.wait(r.interval(), int64(r.Burst), now)
-	w, nextMirror := m.wait(interval, limit, now)
-	wait = max(wait, w)
-	if wait > maxWait {
-		return wait, false
+	// The request goes out when both budgets allow it, and never before one granted earlier; it
+	// counts in each at that time.
+	at := max(now, m.Last, cfg.earliest(r.interval(), int64(r.Burst)), m.earliest(interval, limit))
+	if at-now > maxWait {
+		return at - now, false
 	}
-	cfg.TAT, m.TAT = nextCfg, nextMirror
+	cfg.take(at, r.interval())
+	m.take(at, interval)
+	m.Last = at
 	m.Seq++
-	return wait, true
+	return at - now, true
 }

@@ -6,7 +6,7 @@
 -- KEYS[1]  the budget hash: 'cfg:<kind>' (the configured budget's TAT), 'limit:<kind>' (the
 --          bucket size Auth0 announced for the kind) and, per mirror of an Auth0 bucket,
 --          '<bucket>:tat', '<bucket>:iv', '<bucket>:ivat', '<bucket>:seq', '<bucket>:applied',
---          '<bucket>:prev'.
+--          '<bucket>:prev', '<bucket>:last'.
 -- ARGV     reads, writes, maxWait, read interval, read burst, write interval, write burst,
 --          ttl (seconds), number of observations, interval window, interval and bucket size
 --          assumed while unknown, then 7 values per observation: kind, bucket, seq, limit,
@@ -41,10 +41,9 @@ local function mirror_interval(b, kind)
   if iv > 0 then return iv end
   return math.max(rates[kind][1], tonumber(ARGV[11]))
 end
--- gcra_wait: the wait and next TAT of one request (see gcra.wait).
-local function gcra_wait(tat, interval, burst)
-  local nxt = math.max(tat, now) + interval
-  return math.max(nxt - math.max(burst, 1) * interval - now, 0), nxt
+-- earliest: the soonest a request may arrive in a GCRA bucket (see gcra.earliest).
+local function earliest(tat, interval, burst)
+  return tat + interval - math.max(burst, 1) * interval
 end
 
 local i = 13
@@ -60,6 +59,7 @@ for _ = 1, tonumber(ARGV[9]) do
       -- The kind's first bucket of a known size takes over the grants of the one before.
       put(b .. ':seq', num(granted_by .. ':seq'))
       put(b .. ':applied', num(granted_by .. ':applied'))
+      put(b .. ':last', num(granted_by .. ':last'))
       redis.call('HSET', h, b .. ':prev', granted_by)
     end
     local same = granted_by == b or granted_by == redis.call('HGET', h, b .. ':prev')
@@ -85,6 +85,9 @@ for _ = 1, tonumber(ARGV[9]) do
       end
       local iv = mirror_interval(b, kind)
       local tat = now + math.max((limit - rem) * iv - age, 0) + pending * iv
+      if pending > 0 then
+        tat = math.max(tat, num(b .. ':last') + math.min(pending, limit) * iv)
+      end
       if not same then tat = math.max(tat, num(b .. ':tat')) end
       put(b .. ':tat', tat)
     end
@@ -92,7 +95,7 @@ for _ = 1, tonumber(ARGV[9]) do
 end
 
 local max_wait = tonumber(ARGV[3])
-local cfg, tat, seq, out = {}, {}, {}, {1}
+local cfg, tat, seq, last, out = {}, {}, {}, {}, {1}
 for k = 1, 2 do
   local kind = kinds[k]
   for _ = 1, tonumber(ARGV[k]) do
@@ -104,14 +107,15 @@ for k = 1, 2 do
       interval = mirror_interval(b, kind)
     end
     if cfg[kind] == nil then cfg[kind] = num('cfg:' .. kind) end
-    if tat[b] == nil then tat[b], seq[b] = num(b .. ':tat'), num(b .. ':seq') end
-    local wait, next_cfg = gcra_wait(cfg[kind], rates[kind][1], rates[kind][2])
-    local w, next_mirror = gcra_wait(tat[b], interval, limit)
-    wait = math.max(wait, w)
+    if tat[b] == nil then tat[b], seq[b], last[b] = num(b .. ':tat'), num(b .. ':seq'), num(b .. ':last') end
+    local at = math.max(now, last[b], earliest(cfg[kind], rates[kind][1], rates[kind][2]), earliest(tat[b], interval, limit))
+    local wait = at - now
     if wait > max_wait then
       return {0, k - 1, string.format('%.0f', wait)}
     end
-    cfg[kind], tat[b], seq[b] = next_cfg, next_mirror, seq[b] + 1
+    cfg[kind] = math.max(cfg[kind], at) + rates[kind][1]
+    tat[b] = math.max(tat[b], at) + interval
+    seq[b], last[b] = seq[b] + 1, at
     table.insert(out, k - 1)
     table.insert(out, b)
     table.insert(out, string.format('%.0f', seq[b]))
@@ -122,6 +126,7 @@ for kind, v in pairs(cfg) do put('cfg:' .. kind, v) end
 for b, v in pairs(tat) do
   put(b .. ':tat', v)
   put(b .. ':seq', seq[b])
+  put(b .. ':last', last[b])
 end
 redis.call('EXPIRE', h, tonumber(ARGV[8]))
 return out

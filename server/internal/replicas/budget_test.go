@@ -3,6 +3,8 @@ package replicas
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -191,6 +193,42 @@ func TestBudget(t *testing.T) {
 				t.Errorf("write wait = %v, want 0: only the reads' bucket is empty", next.Writes[0].Wait)
 			}
 		}},
+		{"a grant never goes out before one granted earlier", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			// A bucket of 2 whose refill is unknown (taken to be 1 s): grants 1 s apart.
+			g0 := mustReserve(t, b, 1, 0, time.Second)
+			b.observe(g0.Reads[0], Observation{Limit: 2, Remaining: 1, ResetIn: time.Second, At: b.now(), Seq: g0.Reads[0].Seq})
+			g := mustReserve(t, b, 3, 0, 10*time.Second)
+			// The first of them shows a faster refill: the mirror starts again from it...
+			b.observe(g.Reads[0], Observation{Limit: 2, Remaining: 0, ResetIn: 500 * ms, At: b.now(), Seq: g.Reads[0].Seq})
+			next := mustReserve(t, b, 1, 0, 10*time.Second)
+			// ...but the requests granted before still go out at their times. Were the next one
+			// to go before them, the answer to it would count them neither in what Auth0 says
+			// is left nor among the requests granted after it.
+			if last := g.Reads[2].NotBefore; next.Reads[0].NotBefore.Before(last) {
+				t.Errorf("the next request goes out at +%v, before one granted earlier at +%v", next.Reads[0].NotBefore.Sub(b.now()), last.Sub(b.now()))
+			}
+		}},
+		{"requests granted before an answer count at the times they go out", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			// Auth0: a bucket of 2, one request back every 500 ms, full at the start.
+			start := b.now()
+			var sent []time.Time
+			g1 := mustReserve(t, b, 1, 0, time.Second)
+			// Its size is shown, not its refill (taken to be 1 s): the next grants go 1 s apart.
+			b.observe(g1.Reads[0], Observation{Limit: 2, Remaining: 1, ResetIn: time.Second, At: b.now(), Seq: g1.Reads[0].Seq})
+			g := mustReserve(t, b, 4, 0, 10*time.Second)
+			// The first of them finds the bucket empty and shows the faster refill; three are
+			// still to go out, over the next 3 s.
+			b.observe(g.Reads[0], Observation{Limit: 2, Remaining: 0, ResetIn: 500 * ms, At: b.now(), Seq: g.Reads[0].Seq})
+			n := mustReserve(t, b, 2, 0, 10*time.Second)
+			for _, gs := range [][]Grant{g1.Reads, g.Reads, n.Reads} {
+				for _, x := range gs {
+					sent = append(sent, x.NotBefore)
+				}
+			}
+			if err := tokenBucket(2, 500*ms, start, sent); err != nil {
+				t.Error(err)
+			}
+		}},
 		{"the shortest interval seen is kept, rounded-up resets notwithstanding", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
 			g := mustReserve(t, b, 2, 0, time.Second)
 			b.observe(g.Reads[0], Observation{Limit: 3, Remaining: 1, ResetIn: 900 * ms, At: b.now(), Seq: g.Reads[0].Seq})
@@ -245,4 +283,22 @@ func equal(a, b []time.Duration) bool {
 		}
 	}
 	return true
+}
+
+// tokenBucket replays requests sent at the given times through a token bucket of burst
+// requests, one back every per, full at start, as Auth0 counts them; it says which one Auth0
+// would refuse.
+func tokenBucket(burst int, per time.Duration, start time.Time, sent []time.Time) error {
+	sent = slices.SortedFunc(slices.Values(sent), time.Time.Compare)
+	tokens, at := float64(burst), start
+	for i, s := range sent {
+		tokens = min(float64(burst), tokens+float64(s.Sub(at))/float64(per))
+		at = s
+		// A microsecond's rounding aside.
+		if tokens < 1-1e-6 {
+			return fmt.Errorf("request %d of %d, sent at +%v, finds %.2f requests left in the bucket: Auth0 answers 429", i+1, len(sent), s.Sub(start), tokens)
+		}
+		tokens--
+	}
+	return nil
 }

@@ -124,7 +124,7 @@ func (b *localBudget) observe(g Grant, o Observation) {
 	if !ok {
 		m = &mirror{}
 		if prev, ok := b.mirrors[g.Bucket]; ok {
-			m.Seq, m.Applied, m.Prev = prev.Seq, prev.Applied, g.Bucket
+			m.Seq, m.Applied, m.Prev, m.Last = prev.Seq, prev.Applied, g.Bucket, prev.Last
 		}
 		b.mirrors[name] = m
 	}
