@@ -355,6 +355,10 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			// The value may hold a password: the message never repeats it.
 			errs = append(errs, errors.New("PROFILE_REDIS_URL: not a redis:// or rediss:// URL with a host"))
+		} else if strings.Contains(u.Path+u.RawQuery+u.Fragment, "@") {
+			// A '/', '?' or '#' in the password ends the host early: what follows, password
+			// included, would pass for the path or query that logs show.
+			errs = append(errs, errors.New("PROFILE_REDIS_URL: percent-encode '/', '?', '#' and '@' in the user name and password (%2F, %3F, %23, %40)"))
 		} else if c.Store != StoreAuth0 {
 			errs = append(errs, errors.New("PROFILE_REDIS_URL: only the auth0 store uses Redis; the embedded store runs as one process"))
 		}

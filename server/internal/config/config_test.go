@@ -176,6 +176,22 @@ func TestRedisURLNeverShowsInErrors(t *testing.T) {
 	}
 }
 
+// TestRedisPasswordWithReservedCharactersIsRefused checks that a password holding an unescaped
+// '/', '?' or '#' (base64 passwords often hold '/'), which cuts the URL's host short and would put
+// the rest of the password in what logs show of the URL, is refused without being repeated.
+func TestRedisPasswordWithReservedCharactersIsRefused(t *testing.T) {
+	for _, u := range []string{
+		"redis://default:2024/Xy9secret@cache:6379/0",
+		"rediss://default:2024?Xy9secret@cache:6380",
+		"redis://default:2024#Xy9secret@cache:6379",
+	} {
+		_, err := Parse(nil, env(auth0Env(map[string]string{"PROFILE_REDIS_URL": u})), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "PROFILE_REDIS_URL") || strings.Contains(err.Error(), "Xy9secret") || strings.Contains(err.Error(), "2024") {
+			t.Errorf("%s: error = %v, want PROFILE_REDIS_URL refused without repeating the password", u, err)
+		}
+	}
+}
+
 func TestRedisSettings(t *testing.T) {
 	c, err := Parse(nil, env(auth0Env(map[string]string{"PROFILE_REDIS_URL": "rediss://:pw@cache.internal:6380/2", "PROFILE_REDIS_LOCK_LEASE": "20s"})), io.Discard)
 	if err != nil {
