@@ -28,7 +28,13 @@ func (l *Local) Lock(ctx context.Context, userID string) (*Lease, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Lease{release: func(*store.Profile, bool) { unlock() }}, nil
+	return &Lease{release: func(_ *store.Profile, _ bool, keep time.Duration) {
+		if keep > 0 {
+			time.AfterFunc(keep, unlock)
+			return
+		}
+		unlock()
+	}}, nil
 }
 
 // Reserve takes from the in-process budget.

@@ -254,8 +254,8 @@ func (r *Redis) Lock(ctx context.Context, userID string) (*Lease, error) {
 	return &Lease{
 		Until:  token.at.Add(r.cfg.Lease - leaseMargin),
 		Shared: r.decodeCopy(userID, token.copy),
-		release: func(p *store.Profile, wrote bool) {
-			r.release(userID, token.value, token.at.Add(r.cfg.Lease), p, wrote)
+		release: func(p *store.Profile, wrote bool, keep time.Duration) {
+			r.release(userID, token.value, token.at.Add(r.cfg.Lease), p, wrote, keep)
 			unlock()
 		},
 	}, nil
@@ -380,11 +380,11 @@ func (r *Redis) wake(userID string) {
 	}
 }
 
-// release ends the lock, which Redis lets go at leaseEnd otherwise. After a write it also
-// replaces the shared copy (or drops it when the profile is unknown), counts a new version and
-// publishes the change, in the same script. A release whose call fails is made again in the
-// background (see retryRelease).
-func (r *Redis) release(userID, token string, leaseEnd time.Time, p *store.Profile, wrote bool) {
+// release ends the lock, which Redis lets go at leaseEnd otherwise; with keep > 0 the lock
+// stays taken for keep from now instead. After a write it also replaces the shared copy (or drops
+// it when the profile is unknown), counts a new version and publishes the change, in the same
+// script. A release whose call fails is made again in the background (see retryRelease).
+func (r *Redis) release(userID, token string, leaseEnd time.Time, p *store.Profile, wrote bool, keep time.Duration) {
 	lock := r.key("lock", userID)
 	op, until := "unlock", leaseEnd
 	send := func(ctx context.Context) (int, error) {
@@ -402,7 +402,7 @@ func (r *Redis) release(userID, token string, leaseEnd time.Time, p *store.Profi
 		op, until = "release", time.Now().Add(r.cfg.CopyTTL)
 		send = func(ctx context.Context) (int, error) {
 			return releaseScript.Run(ctx, r.rdb, keys, token, copyJSON, r.cfg.CopyTTL.Milliseconds(),
-				r.versionTTL().Milliseconds(), r.channel(), "changed "+r.id+" "+userID).Int()
+				r.versionTTL().Milliseconds(), r.channel(), "changed "+r.id+" "+userID, keep.Milliseconds()).Int()
 		}
 	}
 	owned, err := r.sendRelease(context.Background(), send)

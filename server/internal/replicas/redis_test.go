@@ -425,3 +425,42 @@ func TestAFailedReleaseIsRetried(t *testing.T) {
 		})
 	}
 }
+
+func TestALockKeptAfterReleaseHoldsBackOtherWriters(t *testing.T) {
+	mr, rdb := miniRedis(t)
+	a, _ := replica(t, rdb, "t:", 5*time.Second)
+	b, _ := replica(t, rdb, "t:", 5*time.Second)
+	l, err := a.Lock(t.Context(), "auth0|1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.KeepFor(2 * time.Second) // a write whose PATCH went unanswered
+	l.Release(nil, true)
+	if _, err := b.Lock(withTimeout(t, 300*time.Millisecond), "auth0|1"); err == nil {
+		t.Fatal("another replica took a lock kept after a write of unknown outcome")
+	}
+	mr.FastForward(2 * time.Second)
+	lb, err := b.Lock(withTimeout(t, 2*time.Second), "auth0|1")
+	if err != nil {
+		t.Fatalf("lock once the kept time is over: %v", err)
+	}
+	lb.Release(nil, false)
+}
+
+func TestALocalLockKeptAfterReleaseHoldsBackOtherWriters(t *testing.T) {
+	l := NewLocal(Rate{10, 10}, Rate{10, 10})
+	lease, err := l.Lock(t.Context(), "auth0|1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease.KeepFor(300 * time.Millisecond)
+	lease.Release(nil, true)
+	if _, err := l.Lock(withTimeout(t, 100*time.Millisecond), "auth0|1"); err == nil {
+		t.Fatal("a writer took a lock kept after a write of unknown outcome")
+	}
+	next, err := l.Lock(withTimeout(t, 2*time.Second), "auth0|1")
+	if err != nil {
+		t.Fatalf("lock once the kept time is over: %v", err)
+	}
+	next.Release(nil, false)
+}

@@ -2,12 +2,18 @@
 --
 -- KEYS[1] the lock, KEYS[2] the user's shared copy, KEYS[3] the user's version.
 -- ARGV    the lock's token, the profile as upstream now holds it ('' when unknown), the copy's
---         lifetime (ms), the version's lifetime (ms), the invalidation channel, the message.
+--         lifetime (ms), the version's lifetime (ms), the invalidation channel, the message, and
+--         how long the lock stays taken (ms; 0: it ends now).
 -- The copy is replaced only while the lock is still ours: a lease that ran out may already have
--- let another writer in, whose copy is newer. Returns 1 when the lock was still ours.
+-- let another writer in, whose copy is newer. A lock kept (a write whose outcome is unknown may
+-- still land) expires on its own. Returns 1 when the lock was still ours.
 local owned = redis.call('GET', KEYS[1]) == ARGV[1]
 if owned then
-  redis.call('DEL', KEYS[1])
+  if tonumber(ARGV[7]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[7])
+  else
+    redis.call('DEL', KEYS[1])
+  end
 end
 redis.call('INCR', KEYS[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[4])

@@ -53,8 +53,13 @@ type Lease struct {
 	// Shared is the copy of the user's profile that a replica shared, as the lock was taken
 	// (nil when there is none): like a cached profile, it may be stale.
 	Shared  *store.Profile
-	release func(p *store.Profile, wrote bool)
+	release func(p *store.Profile, wrote bool, keep time.Duration)
+	keep    time.Duration
 }
+
+// KeepFor asks that the lock stay taken for d after Release (the longest asked wins): a write
+// whose outcome is unknown may still land, and no other writer may start before it has.
+func (l *Lease) KeepFor(d time.Duration) { l.keep = max(l.keep, d) }
 
 // Release ends the lease. When the holder wrote (or tried to: a write that failed may have
 // landed), it also tells the other replicas that the user changed; p is the user's profile as
@@ -62,7 +67,7 @@ type Lease struct {
 // first call counts.
 func (l *Lease) Release(p *store.Profile, wrote bool) {
 	if l.release != nil {
-		l.release(p, wrote)
+		l.release(p, wrote, l.keep)
 		l.release = nil
 	}
 }

@@ -244,3 +244,29 @@ func unsubscribe(topic string) store.UpdateFunc {
 		return store.Patch{UserMetadata: map[string]any{"subscribed": next}}, nil
 	}
 }
+
+// TestAnUnansweredWriteHoldsTheUserBack checks that after a PATCH that went out and got no
+// answer (Auth0 may still apply it), no other write of the user starts before it could land.
+func TestAnUnansweredWriteHoldsTheUserBack(t *testing.T) {
+	srv := newDouble(t)
+	srv.AddUser(journeyUser, nil)
+	s := newTestStore(t, srv, func(c *Config) { c.AttemptTimeout = 200 * time.Millisecond })
+	if _, err := s.Get(t.Context(), journeyUser); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetLatency(5 * time.Second)
+	if _, err := s.Update(withTimeout(t, 300*time.Millisecond), journeyUser, setMetadata(map[string]any{"a": "1"})); err == nil {
+		t.Fatal("the write answered while Auth0 was silent")
+	}
+	srv.SetLatency(0)
+	patches := srv.Calls().Patch
+	if _, err := s.Update(withTimeout(t, 100*time.Millisecond), journeyUser, setMetadata(map[string]any{"b": "2"})); err == nil {
+		t.Fatal("the next write started while the unanswered one could still land")
+	}
+	if got := srv.Calls().Patch; got != patches {
+		t.Errorf("PATCHes sent while the user was held back: %d", got-patches)
+	}
+	if _, err := s.Update(withTimeout(t, 5*time.Second), journeyUser, setMetadata(map[string]any{"b": "2"})); err != nil {
+		t.Fatalf("the write once the hold is over: %v", err)
+	}
+}

@@ -231,7 +231,7 @@ func (s *Store) readThrough(userID string) (*store.Profile, error) {
 		defer s.budgetWaits.Delete(userID)
 	}
 	readAt = time.Now()
-	p, err := s.request(ctx, replicas.Read, http.MethodGet, userID, nil, &grants.Reads[0])
+	p, err := s.request(ctx, replicas.Read, http.MethodGet, userID, nil, &grants.Reads[0], nil)
 	if err != nil {
 		s.cache.finish(ticket, nil, readAt)
 		return nil, s.sharedFailure(err)
@@ -301,7 +301,7 @@ func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) 
 		return nil, s.logged(ctx, "update user", final(err))
 	}
 	if reads > 0 {
-		cur, err = s.withRetries(ctx, s.attempts(replicas.Read, http.MethodGet, userID, nil, grants.Reads))
+		cur, err = s.withRetries(ctx, s.attempts(replicas.Read, http.MethodGet, userID, nil, grants.Reads, nil))
 		if err != nil {
 			return nil, s.logged(ctx, "get user", err)
 		}
@@ -318,7 +318,14 @@ func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) 
 		return nil, err
 	}
 	outcome.wrote = true
-	p, err := s.withRetries(ctx, s.attempts(replicas.Write, http.MethodPatch, userID, patchBody(changes), grants.Writes))
+	var unanswered bool
+	p, err := s.withRetries(ctx, s.attempts(replicas.Write, http.MethodPatch, userID, patchBody(changes), grants.Writes, &unanswered))
+	if unanswered {
+		// A PATCH went out and no answer came back (a timeout, a lost connection, a caller who
+		// gave up): Auth0 may still apply it. No other writer of the user may start before it
+		// has, or it would overwrite that writer's nested objects with older ones.
+		lease.KeepFor(unansweredHold(s.cfg.AttemptTimeout))
+	}
 	if err != nil {
 		s.cache.invalidate(userID)
 		return nil, s.logged(ctx, "update user", err)
@@ -334,15 +341,20 @@ type released struct {
 	wrote   bool
 }
 
+// unansweredHold is how long the lock stays taken after a write whose PATCH went unanswered:
+// two attempt timeouts, by which time Auth0 has applied it or never will.
+func unansweredHold(attemptTimeout time.Duration) time.Duration { return 2 * attemptTimeout }
+
 // attempts returns the attempt function of a request made with retries: the first attempt uses
-// the grant reserved for it, the others reserve their own.
-func (s *Store) attempts(kind replicas.Kind, method, userID string, body map[string]any, reserved []replicas.Grant) attemptFunc {
+// the grant reserved for it, the others reserve their own. unanswered, when not nil, is set
+// when a request went out and got no answer.
+func (s *Store) attempts(kind replicas.Kind, method, userID string, body map[string]any, reserved []replicas.Grant, unanswered *bool) attemptFunc {
 	return func(ctx context.Context) (*store.Profile, error) {
 		var g *replicas.Grant
 		if len(reserved) > 0 {
 			g, reserved = &reserved[0], reserved[1:]
 		}
-		return s.request(ctx, kind, method, userID, body, g)
+		return s.request(ctx, kind, method, userID, body, g, unanswered)
 	}
 }
 

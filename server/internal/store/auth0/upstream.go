@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/auth0/go-auth0/management"
+	"golang.org/x/oauth2"
 
 	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
@@ -52,8 +53,9 @@ func (s *Store) withRetries(ctx context.Context, attempt attemptFunc) (*store.Pr
 // request makes one upstream request: it honours a known throttling window, waits for its grant
 // of the Management API budget (reserving one when g is nil), then calls the Management API with
 // a per-attempt timeout under the caller's deadline, and reports the response's rate-limit
-// headers to the budget.
-func (s *Store) request(ctx context.Context, kind replicas.Kind, method, userID string, body map[string]any, g *replicas.Grant) (*store.Profile, error) {
+// headers to the budget. When unanswered is not nil, it is set if the request went out and no
+// response came back.
+func (s *Store) request(ctx context.Context, kind replicas.Kind, method, userID string, body map[string]any, g *replicas.Grant, unanswered *bool) (*store.Profile, error) {
 	if until := time.Unix(0, s.throttledUntil[kind].Load()); time.Now().Before(until) {
 		return nil, &failure{kind: store.KindRateLimited, retryable: true, retryAfter: time.Until(until),
 			msg: "Auth0 rate limit reached", cause: errors.New("waiting for the rate limit to reset")}
@@ -87,6 +89,9 @@ func (s *Store) request(ctx context.Context, kind replicas.Kind, method, userID 
 	}
 	if err == nil && ex.response == nil {
 		err = errors.New("empty response body")
+	}
+	if err != nil && unanswered != nil && info.at.IsZero() && !isTokenError(err) {
+		*unanswered = true
 	}
 	if err != nil {
 		if isStatus(err, http.StatusUnauthorized) && ctx.Err() == nil && s.renewAPI(ctx, api) {
@@ -208,6 +213,13 @@ func (s *Store) renewAPI(ctx context.Context, old *management.Management) bool {
 	s.stats.tokenRenewals.Add(1)
 	s.cfg.Logger.WarnContext(ctx, "auth0 store: Auth0 refused the Management API token; fetching a new one")
 	return true
+}
+
+// isTokenError reports whether err is the failure of the client-credentials token request:
+// then the Management API request itself was never sent.
+func isTokenError(err error) bool {
+	var tokenErr *oauth2.RetrieveError
+	return errors.As(err, &tokenErr)
 }
 
 // isStatus reports whether err is a Management API error response with the given status.
