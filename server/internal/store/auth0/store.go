@@ -213,6 +213,11 @@ func (s *Store) readThrough(userID string) (*store.Profile, error) {
 	s.mu.Unlock()
 	defer s.inflight.Done()
 
+	// A caller that missed the cache just before the previous read of the user ended starts a
+	// new one: the previous answer serves it.
+	if p, ok := s.cache.get(userID); ok && s.coord.Coherent() {
+		return p, nil
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.AttemptTimeout)
 	defer cancel()
 	ticket := s.cache.begin(userID)
