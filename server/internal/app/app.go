@@ -49,6 +49,8 @@ type Server struct {
 	// svc is the service and chain the interceptors every call goes through.
 	svc   profilev1.ProfileServiceServer
 	chain grpc.UnaryServerInterceptor
+	// budget bounds the requests held decoded, over gRPC and REST together.
+	budget *requestBudget
 	// step is the hosted login step, nil when PROFILE_LOGIN_STEP is off.
 	step *loginstep.Handler
 
@@ -85,7 +87,8 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 		catalog = c
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cfg: cfg, logger: logger, engine: engine.New(catalog, opts.Now), cancel: cancel, store: opts.Store}
+	s := &Server{cfg: cfg, logger: logger, engine: engine.New(catalog, opts.Now), cancel: cancel, store: opts.Store,
+		budget: newRequestBudget(cfg.MaxBodyBytes)}
 	if s.store == nil {
 		st, err := s.openStore(ctx)
 		if err != nil {

@@ -75,6 +75,8 @@ func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server 
 	srv := grpc.NewServer(append(opts,
 		// The same limit as REST bodies: one decision for the largest request.
 		grpc.MaxRecvMsgSize(int(s.cfg.MaxBodyBytes)),
+		// Requests are decoded within the request budget (see requestBudget.service).
+		grpc.ForceServerCodecV2(newBudgetCodec()),
 		grpc.MaxHeaderListSize(maxHeaderListBytes),
 		grpc.MaxConcurrentStreams(uint32(s.cfg.GRPCMaxStreams)),
 		grpc.InTapHandle(calls.admit),
@@ -90,7 +92,7 @@ func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server 
 		// Serve calls on long-lived workers whose stacks have already grown.
 		grpc.NumStreamWorkers(streamWorkers),
 	)...)
-	profilev1.RegisterProfileServiceServer(srv, svc)
+	srv.RegisterService(s.budget.service(&profilev1.ProfileService_ServiceDesc), svc)
 	healthpb.RegisterHealthServer(srv, s.health)
 	reflection.Register(srv)
 	return srv

@@ -53,7 +53,8 @@ func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
 	return mux, nil
 }
 
-// httpHandler routes health, docs and the gateway, with CORS and body limits. loopbackOnly
+// httpHandler routes health, docs and the gateway, with CORS, body limits and the request
+// budget. loopbackOnly
 // restricts every request to loopback Host values (see loopbackHostOnly).
 func (s *Server) httpHandler(gateway http.Handler, loopbackOnly bool) http.Handler {
 	mux := http.NewServeMux()
@@ -77,7 +78,7 @@ func (s *Server) httpHandler(gateway http.Handler, loopbackOnly bool) http.Handl
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
 	})
-	api := requireJSON(limitBody(s.cfg.MaxBodyBytes, gateway))
+	api := requireJSON(limitBody(s.cfg.MaxBodyBytes, s.budget.handler(gateway)))
 	if s.traceOpt != nil {
 		// REST calls reach the service in-process, past the gRPC server's stats handler: give
 		// them their HTTP server span here, continuing the caller's traceparent if any.
