@@ -55,7 +55,9 @@ const (
 //
 // An INVALID_ARGUMENT lists at most 16 field violations in its google.rpc.BadRequest; past 15,
 // the 16th says how many more there are. Field paths and descriptions are cut to 100 and 200
-// characters (ending in "…"), so an error stays small whatever the request.
+// bytes of UTF-8 (ending in "…"), and fewer violations are listed (the last one counting the
+// others) when the error would otherwise pass 7 KiB of gRPC trailers, so that it reaches clients
+// that accept 8 KiB of metadata whatever the request.
 //
 // Retries: the reads have no side effects, and both writes are idempotent (the same request
 // applied twice leaves the profile as applying it once does), so every RPC may be retried after
@@ -216,7 +218,9 @@ func (c *profileServiceClient) GetLoginPrompt(ctx context.Context, in *GetLoginP
 //
 // An INVALID_ARGUMENT lists at most 16 field violations in its google.rpc.BadRequest; past 15,
 // the 16th says how many more there are. Field paths and descriptions are cut to 100 and 200
-// characters (ending in "…"), so an error stays small whatever the request.
+// bytes of UTF-8 (ending in "…"), and fewer violations are listed (the last one counting the
+// others) when the error would otherwise pass 7 KiB of gRPC trailers, so that it reaches clients
+// that accept 8 KiB of metadata whatever the request.
 //
 // Retries: the reads have no side effects, and both writes are idempotent (the same request
 // applied twice leaves the profile as applying it once does), so every RPC may be retried after

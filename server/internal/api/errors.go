@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/acme/progressive-profiling/server/internal/auth"
@@ -93,32 +95,52 @@ func (s *Service) storeStatus(ctx context.Context, err *store.Error) error {
 
 // Bounds of what an INVALID_ARGUMENT echoes, so that the error's size does not grow with the
 // request's: at most maxListedViolations field violations (the last one then counts those left
-// out), field paths and descriptions cut to maxEchoedField and maxEchoedDescription characters,
-// and a status message naming at most maxViolationsInMessage of them. The whole stays under
-// 8 KiB of gRPC trailers, the smallest metadata limit of common gRPC clients.
+// out), field paths and descriptions cut to maxEchoedField and maxEchoedDescription bytes, and a
+// status message naming at most maxViolationsInMessage of them. Over gRPC the message travels
+// percent-encoded (three bytes for each byte outside printable ASCII) in grpc-message and the
+// whole status base64-encoded in grpc-status-details-bin: fewer violations are listed when those
+// two would pass maxErrorTrailerBytes, so that with the other headers the response stays under
+// 8 KiB of metadata, the smallest limit of common gRPC clients (grpc-java, gRPC C-core), whatever
+// the script of what is echoed.
 const (
 	maxListedViolations    = 16
 	maxEchoedField         = 100
 	maxEchoedDescription   = 200
 	maxViolationsInMessage = 3
+	maxErrorTrailerBytes   = 7 << 10
 )
 
 // badRequest turns validation violations into INVALID_ARGUMENT with a google.rpc.BadRequest,
 // within the bounds above.
 func badRequest(verr *engine.ValidationError) error {
 	all := verr.Violations
-	listed := make([]engine.Violation, 0, min(len(all), maxListedViolations))
-	for i, v := range all {
-		if i == maxListedViolations-1 && len(all) > maxListedViolations {
-			root, _, _ := strings.Cut(v.Field, ".")
-			root, _, _ = strings.Cut(root, "[")
-			listed = append(listed, engine.Violation{
-				Field:       truncate(root, maxEchoedField),
-				Description: fmt.Sprintf("and %d more violations, not listed", len(all)-i),
-			})
-			break
+	n := len(all)
+	if n > maxListedViolations {
+		n = maxListedViolations - 1 // and one that counts the rest
+	}
+	for {
+		st := violationsStatus(all, n)
+		if n == 0 || errorTrailerBytes(st) <= maxErrorTrailerBytes {
+			return st.Err()
 		}
+		n--
+	}
+}
+
+// violationsStatus lists the first n violations of all, cut to the bounds above, then, when
+// there are more, one that counts them.
+func violationsStatus(all []engine.Violation, n int) *status.Status {
+	listed := make([]engine.Violation, 0, n+1)
+	for _, v := range all[:n] {
 		listed = append(listed, engine.Violation{Field: truncate(v.Field, maxEchoedField), Description: truncate(v.Description, maxEchoedDescription)})
+	}
+	if n < len(all) {
+		root, _, _ := strings.Cut(all[n].Field, ".")
+		root, _, _ = strings.Cut(root, "[")
+		listed = append(listed, engine.Violation{
+			Field:       truncate(root, maxEchoedField),
+			Description: fmt.Sprintf("and %d more violations, not listed", len(all)-n),
+		})
 	}
 	br := &errdetails.BadRequest{}
 	for _, v := range listed {
@@ -130,22 +152,34 @@ func badRequest(verr *engine.ValidationError) error {
 	}
 	st, err := status.New(codes.InvalidArgument, msg).WithDetails(br)
 	if err != nil {
-		return status.Error(codes.InvalidArgument, msg)
+		return status.New(codes.InvalidArgument, msg)
 	}
-	return st.Err()
+	return st
 }
 
-// truncate cuts s to at most n characters, the last of them "…" when it was cut.
+// errorTrailerBytes is the size of st in gRPC trailers: its message percent-encoded
+// (grpc-message) and the whole status base64-encoded (grpc-status-details-bin).
+func errorTrailerBytes(st *status.Status) int {
+	n := base64.RawStdEncoding.EncodedLen(proto.Size(st.Proto()))
+	for _, c := range []byte(st.Message()) {
+		if c < ' ' || c > '~' || c == '%' {
+			n += len("%XX")
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// truncate cuts s to at most n bytes, the last of them "…" when it was cut, without splitting
+// a character.
 func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if len(s) <= n {
 		return s
 	}
-	i, count := 0, 0
-	for i = range s {
-		if count == n-1 {
-			break
-		}
-		count++
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
 	}
-	return s[:i] + "…"
+	return s[:cut] + "…"
 }

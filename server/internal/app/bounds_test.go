@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -140,6 +143,59 @@ func TestManyViolationsAreSummarised(t *testing.T) {
 			}
 			if want := "and 25 more violations, not listed"; last.GetField() != "values" || last.GetDescription() != want {
 				t.Errorf("last violation: got %s: %q, want values: %q", last.GetField(), last.GetDescription(), want)
+			}
+		})
+	}
+}
+
+// TestNonASCIIEchoesFitSmallMetadataLimits: an INVALID_ARGUMENT echoing names of emoji or CJK
+// characters still reaches a gRPC client that accepts 8 KiB of metadata (grpc-java's and gRPC
+// C-core's default), as INVALID_ARGUMENT with its BadRequest; echoes are cut in bytes (issue 12
+// review: cut to 200 characters, then percent-encoded in grpc-message, 16 such violations made
+// 16 KiB of trailers, and such clients got RST_STREAM, INTERNAL).
+func TestNonASCIIEchoesFitSmallMetadataLimits(t *testing.T) {
+	var yaml strings.Builder
+	yaml.WriteString("fields:\n")
+	for i := range 40 {
+		fmt.Fprintf(&yaml, "  - {key: f%02d, type: text}\n", i)
+	}
+	ts := startServer(t, serverOptions{cfg: withCatalog(t, yaml.String())})
+	conn, err := grpc.NewClient(ts.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithMaxHeaderListSize(8<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := profilev1.NewProfileServiceClient(conn)
+	names := func(n int, char string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%d%s", i, strings.Repeat(char, 300))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		req  *profilev1.SubmitFieldsRequest
+	}{
+		{"emoji declines", &profilev1.SubmitFieldsRequest{UserId: "auth0|b3", DeclinedFields: names(30, "\U0001F600")}},
+		{"CJK declines and keys", &profilev1.SubmitFieldsRequest{UserId: "auth0|b3", DeclinedFields: names(20, "漢"), Values: &structpb.Struct{Fields: map[string]*structpb.Value{
+			strings.Repeat("鍵", 42): structpb.NewNullValue(), strings.Repeat("字", 42): structpb.NewNullValue(),
+		}}}},
+		{"three long violations in the message", &profilev1.SubmitFieldsRequest{UserId: "auth0|b3", DeclinedFields: names(3, "\U0001F600")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.SubmitFields(context.Background(), tt.req)
+			checkBoundedError(t, err, "")
+			for _, d := range status.Convert(err).Details() {
+				br, ok := d.(*errdetails.BadRequest)
+				if !ok {
+					continue
+				}
+				for _, v := range br.GetFieldViolations() {
+					if len(v.GetField()) > 100 || len(v.GetDescription()) > 200 || !utf8.ValidString(v.GetDescription()) {
+						t.Errorf("violation %q: %q echoes more than 100 and 200 bytes of UTF-8", v.GetField(), v.GetDescription())
+					}
+				}
 			}
 		})
 	}
