@@ -53,23 +53,13 @@ func isJSONContentType(values []string) bool {
 // refused.
 func loopbackHostOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isLoopbackHostHeader(r.Host) {
+		if !netaddr.IsLoopbackHostHeader(r.Host) {
 			writeStatus(w, http.StatusForbidden, codes.PermissionDenied,
 				"without caller authentication this server only answers requests addressed to a loopback host (localhost, 127.0.0.1, [::1])")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// isLoopbackHostHeader reports whether a Host header value names a loopback host.
-func isLoopbackHostHeader(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-		host = host[1 : len(host)-1]
-	}
-	return host != "" && netaddr.IsLoopbackHost(host)
 }
 
 // isLoopbackListener reports whether l accepts connections on a loopback address only.

@@ -20,6 +20,19 @@ func IsLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// IsLoopbackHostHeader reports whether an HTTP Host header value (a host, a host:port, or an
+// IPv6 address in brackets with or without a port) names a loopback host. A server that trusts
+// loopback callers uses it against DNS rebinding: a page whose host name an attacker points at
+// 127.0.0.1 sends its own host name, which is refused.
+func IsLoopbackHostHeader(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	return host != "" && IsLoopbackHost(host)
+}
+
 // TenantURL parses an Auth0 domain setting into the tenant's base URL (scheme and host only): a
 // bare domain such as acme.eu.auth0.com means https; a full URL without a path is accepted with
 // https, or with http for loopback hosts only (local test servers).

@@ -37,3 +37,16 @@ func TestTenantURL(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLoopbackHostHeader(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "localhost:8080": true, "LOCALHOST:1": true, "127.0.0.1": true, "127.1.2.3:80": true,
+		"[::1]": true, "[::1]:8080": true, "::1": true,
+		"": false, "evil.example": false, "evil.example:8080": false, "localhost.": false, "sub.localhost": false,
+		"127.0.0.1.nip.io": false, "2130706433": false, "[fe80::1]": false, "localhost:8080:1": false,
+	} {
+		if got := IsLoopbackHostHeader(host); got != want {
+			t.Errorf("IsLoopbackHostHeader(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

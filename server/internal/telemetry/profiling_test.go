@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -45,5 +46,27 @@ func TestServeProfilesServesPprofUntilCancelled(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("ServeProfiles after cancel: %v", err)
+	}
+}
+
+// TestProfilesRefuseForeignHosts: the profiles answer requests addressed to a loopback host
+// only, so that a page rebinding its own host name to 127.0.0.1 cannot read them, nor the
+// command line that may hold secrets given as flags (issue 12 review: the pprof address had no
+// Host check).
+func TestProfilesRefuseForeignHosts(t *testing.T) {
+	h := ProfilingHandler()
+	for host, want := range map[string]int{
+		"127.0.0.1:6060": http.StatusOK, "localhost:6060": http.StatusOK, "[::1]:6060": http.StatusOK,
+		"attacker.example:6060": http.StatusForbidden, "attacker.example": http.StatusForbidden, "": http.StatusForbidden,
+	} {
+		for _, path := range []string{"/debug/pprof/cmdline", "/debug/pprof/heap"} {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Host = host
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != want {
+				t.Errorf("GET %s with Host %q: status %d, want %d", path, host, rec.Code, want)
+			}
+		}
 	}
 }
