@@ -92,8 +92,8 @@ type ProfileServiceClient interface {
 	// changes nothing.
 	//
 	// Returns INVALID_ARGUMENT (with field violations) for an empty user id, a malformed topic,
-	// a topic the catalog does not offer when the catalog restricts topics, or an over-long
-	// source; NOT_FOUND for an unknown user (Auth0 store); RESOURCE_EXHAUSTED or UNAVAILABLE
+	// a topic the catalog does not offer when the catalog restricts topics, an over-long source,
+	// or a subscription that would make the user's subscriptions reach 16 KiB as JSON; NOT_FOUND for an unknown user (Auth0 store); RESOURCE_EXHAUSTED or UNAVAILABLE
 	// (with google.rpc.RetryInfo) when the store throttles or fails.
 	MarkSubscribed(ctx context.Context, in *MarkSubscribedRequest, opts ...grpc.CallOption) (*MarkSubscribedResponse, error)
 	// GetProfile returns the effective values of the catalog's fields for a user, each with the
@@ -255,8 +255,8 @@ type ProfileServiceServer interface {
 	// changes nothing.
 	//
 	// Returns INVALID_ARGUMENT (with field violations) for an empty user id, a malformed topic,
-	// a topic the catalog does not offer when the catalog restricts topics, or an over-long
-	// source; NOT_FOUND for an unknown user (Auth0 store); RESOURCE_EXHAUSTED or UNAVAILABLE
+	// a topic the catalog does not offer when the catalog restricts topics, an over-long source,
+	// or a subscription that would make the user's subscriptions reach 16 KiB as JSON; NOT_FOUND for an unknown user (Auth0 store); RESOURCE_EXHAUSTED or UNAVAILABLE
 	// (with google.rpc.RetryInfo) when the store throttles or fails.
 	MarkSubscribed(context.Context, *MarkSubscribedRequest) (*MarkSubscribedResponse, error)
 	// GetProfile returns the effective values of the catalog's fields for a user, each with the

@@ -106,3 +106,25 @@ func TestOtherAppsMetadataDoesNotBlockWrites(t *testing.T) {
 		t.Error("the other application's metadata was not kept")
 	}
 }
+
+// TestLargeValuesUnderTheServicesKeysDoNotBlockOtherWrites: a large value another application
+// left under one of the catalog's keys, or in "subscribed", does not block answers to other
+// fields; only the keys a write sets are bounded (issue 12 review: a 17 KB "company" refused
+// every answer and subscription).
+func TestLargeValuesUnderTheServicesKeysDoNotBlockOtherWrites(t *testing.T) {
+	ts := startServer(t, serverOptions{})
+	const user = "auth0|shared-keys"
+	big := strings.Repeat("x", 17_000)
+	if _, err := ts.embedded.ImportUsers(context.Background(), []embedded.UserAttributes{{UserID: user,
+		UserMetadata: map[string]any{"company": big, "subscribed": map[string]any{"their-list": big}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			c := tr.client(ts, "")
+			if _, err := c.SubmitFields(context.Background(), &profilev1.SubmitFieldsRequest{UserId: user, Values: mustStruct(t, map[string]any{"first_name": "Ada " + tr.name}), DeclinedFields: []string{"title"}}); err != nil {
+				t.Errorf("SubmitFields: %v", err)
+			}
+		})
+	}
+}

@@ -204,9 +204,6 @@ type Catalog struct {
 	fields   map[string]*Field
 	topics   map[string]*Topic
 	askOrder []*Field
-	// ownedKeys lists, per metadata object, the keys this service writes there: its fields
-	// stored in that object, and the subscriptions or decline records.
-	ownedKeys map[StoreKind][]string
 }
 
 // Field returns the field with the given key.

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 
 	// goccy/go-json writes what encoding/json writes, several times faster: the size check runs
 	// on every submission.
@@ -11,10 +13,12 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
-// MaxMetadataBytes bounds, as JSON, what this service keeps in each metadata object: the keys it
-// owns there (its catalog's fields stored in that object, and "subscribed" or
-// "profiling_declines"). A write must keep them under it. Keys other applications stored do
-// not count: the service never refuses a user because of what others wrote.
+// MaxMetadataBytes bounds, as JSON, what this service adds to each metadata object: the keys a
+// write sets there (its catalog's fields stored in that object, "subscribed" or
+// "profiling_declines") must stay under it together, or not grow. Keys the write does not set
+// do not count, whoever stored them (another application, or this service under a key of its
+// own: a value another application left under one of the catalog's keys must not block the
+// others), so the service never refuses a user because of what others wrote.
 const MaxMetadataBytes = 16 << 10
 
 // jsonEqual compares two JSON values deeply.
@@ -48,37 +52,37 @@ func nilIfEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-// sizeViolations reports metadata objects in which the patch would grow the service's own keys
-// (see MaxMetadataBytes) to MaxMetadataBytes or more. The violation names path, the request
-// field that caused the growth.
+// sizeViolations reports metadata objects in which the patch would grow the keys it sets (see
+// MaxMetadataBytes) to MaxMetadataBytes or more. The violation names path, the request field
+// that caused the growth.
 func (e *Engine) sizeViolations(p *store.Profile, patch store.Patch, path string, vs *violations) {
 	if p == nil {
 		p = &store.Profile{}
 	}
 	after := store.Apply(p, patch)
-	check := func(kind StoreKind, touched bool, before, next map[string]any) {
-		if !touched {
+	check := func(kind StoreKind, written, before, next map[string]any) {
+		if len(written) == 0 {
 			return
 		}
-		owned := e.catalog.ownedKeys[kind]
+		keys := slices.Sorted(maps.Keys(written))
 		// The bound is cheap and never below the exact size: only keys that may reach the limit
 		// are encoded.
-		if ownedSizeBound(next, owned) < MaxMetadataBytes {
+		if ownedSizeBound(next, keys) < MaxMetadataBytes {
 			return
 		}
-		n := jsonSize(ownedSubset(next, owned))
-		if n >= MaxMetadataBytes && n > jsonSize(ownedSubset(before, owned)) {
-			vs.add(path, fmt.Sprintf("this service's keys in %s would grow to %d bytes; they must stay under %d", kind, n, MaxMetadataBytes))
+		n := jsonSize(ownedSubset(next, keys))
+		if n >= MaxMetadataBytes && n > jsonSize(ownedSubset(before, keys)) {
+			vs.add(path, fmt.Sprintf("the keys this request sets in %s would grow to %d bytes; they must stay under %d", kind, n, MaxMetadataBytes))
 		}
 	}
-	check(StoreUserMetadata, len(patch.UserMetadata) > 0, p.UserMetadata, after.UserMetadata)
-	check(StoreAppMetadata, len(patch.AppMetadata) > 0, p.AppMetadata, after.AppMetadata)
+	check(StoreUserMetadata, patch.UserMetadata, p.UserMetadata, after.UserMetadata)
+	check(StoreAppMetadata, patch.AppMetadata, p.AppMetadata, after.AppMetadata)
 }
 
-// ownedSizeBound is objectSizeBound for the keys of m listed in owned, without copying them.
-func ownedSizeBound(m map[string]any, owned []string) int {
+// ownedSizeBound is objectSizeBound for the keys of m listed in keys, without copying them.
+func ownedSizeBound(m map[string]any, keys []string) int {
 	n := len("{}")
-	for _, k := range owned {
+	for _, k := range keys {
 		if v, ok := m[k]; ok {
 			n += stringSizeBound(k) + len(":") + jsonSizeBound(v) + len(",")
 		}
@@ -86,10 +90,10 @@ func ownedSizeBound(m map[string]any, owned []string) int {
 	return n
 }
 
-// ownedSubset returns the entries of m whose keys are listed in owned.
-func ownedSubset(m map[string]any, owned []string) map[string]any {
-	out := make(map[string]any, len(owned))
-	for _, k := range owned {
+// ownedSubset returns the entries of m whose keys are listed in keys.
+func ownedSubset(m map[string]any, keys []string) map[string]any {
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
 		if v, ok := m[k]; ok {
 			out[k] = v
 		}

@@ -219,9 +219,6 @@ func TestSubmitViolations(t *testing.T) {
 			{"values.title", "must be at most 500 characters long"},
 			{"values.zzz", "is not a field of the catalog"},
 		}},
-		{"the service's keys over 16 KiB", profile(nil, map[string]any{"first_name": strings.Repeat("x", 16300)}, nil),
-			Submission{Values: map[string]any{"title": strings.Repeat("y", 200)}},
-			[]Violation{{"values", "this service's keys in user_metadata would grow to 16528 bytes; they must stay under 16384"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

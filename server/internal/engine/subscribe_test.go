@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,29 @@ func TestSubscriptions(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, e.Subscriptions(p)); diff != "" {
 		t.Errorf("subscriptions (-want +got):\n%s", diff)
+	}
+}
+
+// TestSubscriptionsStayUnderTheSizeLimit: subscriptions, the key that grows with use, are
+// refused once they would reach 16 KiB as JSON; unsubscribing still works.
+func TestSubscriptionsStayUnderTheSizeLimit(t *testing.T) {
+	e := New(DefaultCatalog(), clock(t0))
+	subs := map[string]any{}
+	// As many subscriptions as fit with room for less than one more (each takes 256 bytes).
+	for i := 0; jsonSize(map[string]any{subscribedKey: subs}) < MaxMetadataBytes-256; i++ {
+		subs[fmt.Sprintf("topic-%02d", i)] = map[string]any{"since": "2026-01-01T00:00:00Z", "source": strings.Repeat("s", 200)}
+	}
+	if n := jsonSize(map[string]any{subscribedKey: subs}); n >= MaxMetadataBytes {
+		t.Fatalf("subscriptions of %d bytes, want under %d for the test to mean anything", n, MaxMetadataBytes)
+	}
+	p := profile(nil, map[string]any{subscribedKey: subs}, nil)
+	_, err := e.Subscribe(p, SubscriptionChange{Topic: "one-more", Subscribe: true, Source: strings.Repeat("s", 200)})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Violations) != 1 || ve.Violations[0].Field != "topic" ||
+		!strings.Contains(ve.Violations[0].Description, "must stay under 16384") {
+		t.Errorf("subscribing past 16 KiB: got %v, want a size violation on topic", err)
+	}
+	if _, err := e.Subscribe(p, SubscriptionChange{Topic: "topic-00"}); err != nil {
+		t.Errorf("unsubscribing over the limit: %v", err)
 	}
 }

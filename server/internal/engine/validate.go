@@ -88,10 +88,6 @@ func (c *Catalog) prepare(fields map[string]*Field, topics map[string]*Topic) {
 			f.afterIdx = append(f.afterIdx, fields[a].idx)
 		}
 	}
-	c.ownedKeys = map[StoreKind][]string{StoreUserMetadata: {subscribedKey}, StoreAppMetadata: {declinesKey}}
-	for _, f := range c.Fields {
-		c.ownedKeys[f.StoreKind()] = append(c.ownedKeys[f.StoreKind()], f.Key)
-	}
 	c.prepared = true
 }
 
