@@ -64,10 +64,14 @@ test('login step in Chromium: error, correction, continue, answers applied', asy
     await page.getByLabel('Last name').fill('  ');
     await page.getByLabel('Job title').fill('Analyst');
     await page.getByLabel('Weekly digest').check();
-    await page.getByRole('button', { name: 'Save and continue' }).click();
-    await page.waitForLoadState();
-    assert.match(await page.title(), /^Error:/);
+    // Wait for the answer's page itself: a load-state wait can return before the form's
+    // navigation has begun, and a screenshot taken during that navigation hangs.
     const error = page.locator('#field-0-error');
+    await Promise.all([
+      error.waitFor(),
+      page.getByRole('button', { name: 'Save and continue' }).click(),
+    ]);
+    assert.match(await page.title(), /^Error:/);
     assert.equal(await error.innerText(), 'Last name is required');
     assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'field-0', 'focus is not on the field in error');
     assert.equal(await page.getByLabel('Last name').getAttribute('aria-describedby'), 'field-0-error');
@@ -111,13 +115,14 @@ test('login step in Chromium: error, correction, continue, answers applied', asy
     await page.screenshot({ path: path.join(shots, 'step-fr-nojs-phone.png'), fullPage: true });
     // Keyboard only: Tab to "Pas maintenant" and press Enter.
     await page.getByRole('button', { name: 'Pas maintenant' }).focus();
-    await page.keyboard.press('Enter');
-    await page.waitForLoadState();
-    // Without JavaScript the continue page waits for a click.
+    // Without JavaScript the continue page waits for a click; wait for that page itself (see
+    // above) before the screenshot.
+    const resume = page.getByRole('button', { name: 'Continuer', exact: true });
+    await Promise.all([resume.waitFor(), page.keyboard.press('Enter')]);
     await page.screenshot({ path: path.join(shots, 'continue-nojs-phone.png'), fullPage: true });
     await Promise.all([
       page.waitForURL(/\/callback\?/),
-      page.getByRole('button', { name: 'Continuer' }).click(),
+      resume.click(),
     ]);
     assert.equal(new URL(page.url()).origin, standin.appUrl, 'the login did not end at the application');
     const grace = standin.users.get('auth0|grace');
