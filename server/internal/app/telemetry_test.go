@@ -1,43 +1,24 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
 	"github.com/acme/progressive-profiling/server/internal/config"
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestMetricsAndLogsAfterTraffic: /metrics exposes RPC and store series after traffic over
 // both transports, every RPC logs one line with its request id, and no log line holds a
 // profile value or a token.
 func TestMetricsAndLogsAfterTraffic(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	iss := authtest.NewIssuer(t)
 	ts := startServer(t, serverOptions{logs: logs, cfg: func(c *config.Config) {
 		c.Auth0Domain = iss.URL()

@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
 // TestRESTCallsAreTraced: with tracing on, a REST call continues the caller's trace: its RPC
 // log line carries the trace id of the traceparent the browser sent.
 func TestRESTCallsAreTraced(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "console") // spans go to stdout, shown with -v
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	ts := startServer(t, serverOptions{logs: logs})
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 	req, _ := http.NewRequest(http.MethodGet, ts.httpURL+"/v1/users/auth0%7Ctraced/missing-fields", nil)

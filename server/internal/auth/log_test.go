@@ -1,71 +1,45 @@
 package auth_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/acme/progressive-profiling/server/internal/auth"
 	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
-// logBuffer collects JSON log lines; background JWKS fetches may log concurrently.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // reasons returns the "reason" attribute of every record logged since the last call.
-func (b *logBuffer) reasons(t *testing.T) []string {
+func reasons(t *testing.T, b *testlog.Buffer) []string {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []string
-	for line := range strings.Lines(b.buf.String()) {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
+	for _, rec := range b.Take(t) {
 		if r, ok := rec["reason"].(string); ok {
 			out = append(out, r)
 		}
 	}
-	b.buf.Reset()
 	return out
 }
 
-func debugLogger(b *logBuffer) func(*auth.Config) {
+func debugLogger(b *testlog.Buffer) func(*auth.Config) {
 	return func(c *auth.Config) {
-		c.Logger = slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.Logger = b.JSONLogger(slog.LevelDebug)
 	}
 }
 
 func TestRejectionsAreLoggedWithTheirReasonAtDebug(t *testing.T) {
 	iss := authtest.NewIssuer(t)
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	v := newVerifier(t, config(iss, debugLogger(logs)))
 	if _, err := v.Verify(t.Context(), iss.UserToken(t, "auth0|alice")); err != nil {
 		t.Fatalf("valid token: %v", err)
 	}
-	logs.reasons(t)
+	reasons(t, logs)
 
 	want := map[string]string{
 		"malformed":           "malformed token",
@@ -105,7 +79,7 @@ func TestRejectionsAreLoggedWithTheirReasonAtDebug(t *testing.T) {
 	for _, c := range iss.InvalidTokens(t, "auth0|alice") {
 		t.Run(c.Name, func(t *testing.T) {
 			_, _ = v.Verify(t.Context(), c.Token)
-			got := logs.reasons(t)
+			got := reasons(t, logs)
 			if len(got) != 1 || got[0] != want[c.Name] {
 				t.Errorf("logged reasons: got %q, want [%q]", got, want[c.Name])
 			}
@@ -115,7 +89,7 @@ func TestRejectionsAreLoggedWithTheirReasonAtDebug(t *testing.T) {
 
 func TestLogsNeverContainTokens(t *testing.T) {
 	iss := authtest.NewIssuer(t)
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	v := newVerifier(t, config(iss, debugLogger(logs)))
 	intercept := auth.UnaryServerInterceptor(v, nil)
 	noop := func(_ context.Context, _ any) (any, error) { return nil, nil }

@@ -3,7 +3,6 @@ package telemetry
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,29 +17,14 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
-// logLines splits captured JSON log output into decoded lines.
-func logLines(t *testing.T, out string) []map[string]any {
-	t.Helper()
-	var lines []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSuffix(out, "\n"), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", line, err)
-		}
-		lines = append(lines, m)
-	}
-	return lines
-}
-
 // loggedServer starts the test service behind LogUnary writing JSON to the returned buffer.
-func loggedServer(t *testing.T, svc *testHealth) (*lockedBuffer, healthpb.HealthClient) {
+func loggedServer(t *testing.T, svc *testHealth) (*testlog.Buffer, healthpb.HealthClient) {
 	t.Helper()
-	buf := &lockedBuffer{}
+	buf := &testlog.Buffer{}
 	logger := NewLogger(buf, "debug")
 	return buf, startServer(t, svc, nil, grpc.ChainUnaryInterceptor(LogUnary(logger)))
 }
@@ -65,7 +48,7 @@ func TestLogUnaryWritesOneLinePerRPC(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			buf, client := loggedServer(t, &testHealth{})
 			_, _ = check(t, client, tt.service)
-			lines := logLines(t, buf.String())
+			lines := testlog.Lines(t, buf.String())
 			if len(lines) != 1 {
 				t.Fatalf("got %d log lines, want 1:\n%s", len(lines), buf.String())
 			}
@@ -118,7 +101,7 @@ func TestLogUnaryNeverLogsTokensOrValues(t *testing.T) {
 	_, _ = check(t, client, "code:INVALID_ARGUMENT:"+value, md...)
 
 	out := buf.String()
-	if n := len(logLines(t, out)); n != 2 {
+	if n := len(testlog.Lines(t, out)); n != 2 {
 		t.Fatalf("got %d log lines, want 2:\n%s", n, out)
 	}
 	for _, secret := range []string{token, "secret-token-payload", apiKey, value, "Bearer", "authorization"} {
@@ -148,7 +131,7 @@ func TestNewLoggerHonoursLevel(t *testing.T) {
 			logger.Warn("warn")
 			logger.Error("error")
 			var got []string
-			for _, line := range logLines(t, buf.String()) {
+			for _, line := range testlog.Lines(t, buf.String()) {
 				got = append(got, line["msg"].(string))
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
@@ -209,24 +192,6 @@ func TestLevelForCodes(t *testing.T) {
 			t.Errorf("levelFor(%v): got %v, want %v", code, got, level)
 		}
 	}
-}
-
-// lockedBuffer is a buffer that server goroutines may write while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestCodeOfMapsContextErrors(t *testing.T) {

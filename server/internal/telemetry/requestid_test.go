@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
 var generatedID = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -40,7 +42,7 @@ func TestRequestIDPropagation(t *testing.T) {
 				t.Fatalf("Check: %v", err)
 			}
 			handlerID := <-svc.seenIDs
-			lines := logLines(t, buf.String())
+			lines := testlog.Lines(t, buf.String())
 			if len(lines) != 1 {
 				t.Fatalf("got %d log lines, want 1", len(lines))
 			}

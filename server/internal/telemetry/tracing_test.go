@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/stats"
+
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
 // env returns a getenv over the given variables only.
@@ -142,7 +144,7 @@ func runTracedChild(t *testing.T) {
 	if err != nil || opt == nil {
 		t.Fatalf("SetupTracing: option %v, error %v; want an option", opt, err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	// The server ends its span after the response is on its way, so the client may see the
 	// answer first: wait for the server's end-of-RPC event (the tracing handler, installed
 	// first, has ended the span by then) before flushing the exporter.

@@ -1,35 +1,16 @@
 package auth0
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestSecretsNeverReachLogsOrErrors drives the store through failures that get logged and
 // checks that neither logs nor errors carry the client secret or an access token.
@@ -49,7 +30,7 @@ func TestSecretsNeverReachLogsOrErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newDouble(t)
-			var logs syncBuffer
+			var logs testlog.Buffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			s := newTestStore(t, srv, func(c *Config) { c.ClientSecret, c.Logger = tt.secret, logger })
 			tt.inject(srv)
