@@ -3,7 +3,6 @@ package loginstep_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -11,12 +10,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/app"
 	"github.com/acme/progressive-profiling/server/internal/config"
+	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
 // The Action's own tests and the end-to-end test run with Node. They need node, and the browser
@@ -99,7 +98,7 @@ func TestLoginStepInChromium(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedWriter{w: &strings.Builder{}}
+	logs := &testlog.Buffer{}
 	srv, err := app.New(cfg, slog.New(slog.NewTextHandler(logs, nil)), app.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -161,23 +160,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// lockedWriter serialises writes of the server's goroutines to a builder.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// String returns what was written so far.
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return fmt.Sprint(l.w)
 }
