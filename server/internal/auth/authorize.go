@@ -2,8 +2,6 @@ package auth
 
 import (
 	"errors"
-
-	"google.golang.org/grpc/codes"
 )
 
 // Access is the kind of access an RPC needs to a user's profile.
@@ -12,10 +10,9 @@ type Access int
 const (
 	// Read reads a profile or its prompt.
 	Read Access = iota + 1
-	// Write writes user_metadata fields (answers, declines, subscriptions).
+	// Write writes a profile: answers, declines, subscriptions (app_metadata fields only when
+	// MayWriteAppMetadata says so).
 	Write
-	// WriteApp writes app_metadata fields, which only services may do.
-	WriteApp
 	// ReadSupplied computes a user's prompt from a profile the caller supplies, as the Auth0
 	// post-login Action does: only services may, with read:profiles, since the answer is meant
 	// to be signed into the login step's token by the Action.
@@ -31,8 +28,7 @@ const (
 // Me is the user id that stands for the authenticated end user.
 const Me = "me"
 
-// Authorisation errors. ErrPermissionDenied maps to PERMISSION_DENIED; the others describe a bad
-// request and map to INVALID_ARGUMENT (see Code).
+// Authorisation errors. ErrPermissionDenied is a refusal; the others describe a bad request.
 var (
 	ErrPermissionDenied = errors.New("permission denied")
 	ErrMeForService     = errors.New(`user id "me" is not available to service tokens; name the user`)
@@ -43,10 +39,10 @@ var (
 // Authorize decides whether p may have access to targetUserID's profile and returns the user
 // id to act on ("me" resolved). It is the one authorisation check for every RPC.
 //
-// End users act only on themselves (their sub, or "me") and never get WriteApp. Services act on
-// any named user with read:profiles (Read, ReadSupplied) or write:profiles (Write, WriteApp); end
-// users never get ReadSupplied. A nil p means
-// authentication is off (trusted loopback mode): it acts as a trusted service on named users.
+// End users act only on themselves (their sub, or "me"). Services act on any named user with
+// read:profiles (Read, ReadSupplied) or write:profiles (Write); end users never get
+// ReadSupplied. A nil p means authentication is off (trusted loopback mode): it acts as a
+// trusted service on named users.
 func Authorize(p *Principal, targetUserID string, access Access) (string, error) {
 	switch {
 	case targetUserID == "":
@@ -90,18 +86,8 @@ func authorizeUser(p *Principal, target string, access Access) (string, error) {
 	return p.Subject, nil
 }
 
-// Code returns the gRPC code for an error of this package: UNAUTHENTICATED, PERMISSION_DENIED,
-// INVALID_ARGUMENT, or UNKNOWN for errors it does not know.
-func Code(err error) codes.Code {
-	switch {
-	case err == nil:
-		return codes.OK
-	case errors.Is(err, ErrUnauthenticated):
-		return codes.Unauthenticated
-	case errors.Is(err, ErrPermissionDenied):
-		return codes.PermissionDenied
-	case errors.Is(err, ErrMeForService), errors.Is(err, ErrMeWithoutAuth), errors.Is(err, ErrMissingUserID):
-		return codes.InvalidArgument
-	}
-	return codes.Unknown
-}
+// MayWriteAppMetadata reports whether p may write app_metadata fields, which hold what only
+// services decide (a plan, a role): services may, end users may not, and so may every caller
+// when authentication is off (p nil: only trusted loopback callers are served). It is the one
+// place that rule lives; Authorize decides first whether p may write the profile at all.
+func MayWriteAppMetadata(p *Principal) bool { return p == nil || p.Service }

@@ -4,21 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"google.golang.org/grpc/metadata"
 )
 
 // AuthorizationKey is the gRPC metadata key holding the credentials; grpc-gateway forwards the
 // HTTP Authorization header under it.
 const AuthorizationKey = "authorization"
 
-// BearerToken returns the token of the single "authorization: Bearer <token>" entry of md. A
-// missing, repeated or non-Bearer entry is an error wrapping ErrUnauthenticated.
-func BearerToken(md metadata.MD) (string, error) {
-	return bearerToken(md.Get(AuthorizationKey))
-}
-
-// bearerToken is BearerToken on the authorization values already taken from the metadata.
+// bearerToken returns the token of the single "Bearer <token>" value among vals, the
+// authorization values of a call's metadata. A missing, repeated or non-Bearer value is an error
+// wrapping ErrUnauthenticated.
 func bearerToken(vals []string) (string, error) {
 	switch len(vals) {
 	case 0:

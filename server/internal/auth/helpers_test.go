@@ -89,5 +89,5 @@ func view(p *auth.Principal) *principalView {
 	if p == nil {
 		return nil
 	}
-	return &principalView{Subject: p.Subject, Service: p.Service, Scopes: p.Scopes()}
+	return &principalView{Subject: p.Subject, Service: p.Service, Scopes: auth.ScopesOf(p)}
 }

@@ -3,12 +3,11 @@ package auth
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 )
 
 // Principal is an authenticated caller, built from a verified access token. Its scopes are
-// read with Has and Scopes and cannot be changed once it is built.
+// read with Has and cannot be changed once it is built.
 type Principal struct {
 	// Subject is the token's "sub": an Auth0 user id, or "{client_id}@clients" for a service.
 	Subject string
@@ -34,19 +33,6 @@ func NewPrincipal(subject string, service bool, scopes ...string) *Principal {
 // Has reports whether the principal was granted scope. A nil principal has no scopes.
 func (p *Principal) Has(scope string) bool {
 	return p != nil && p.scopes[scope]
-}
-
-// Scopes returns the granted scopes, sorted, in a new slice (nil when there are none).
-func (p *Principal) Scopes() []string {
-	if p == nil || len(p.scopes) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(p.scopes))
-	for s := range p.scopes {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // clone returns a copy of p that shares its read-only scopes, so that a caller changing Subject

@@ -1,10 +1,9 @@
-package auth_test
+package auth
 
 import (
 	"errors"
 	"testing"
 
-	"github.com/acme/progressive-profiling/server/internal/auth"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -31,12 +30,12 @@ func TestBearerToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := auth.BearerToken(tt.md)
+			got, err := bearerToken(tt.md.Get(AuthorizationKey))
 			if got != tt.want || (err != nil) != tt.wantErr {
-				t.Errorf("BearerToken: got (%q, %v), want (%q, error=%v)", got, err, tt.want, tt.wantErr)
+				t.Errorf("bearerToken: got (%q, %v), want (%q, error=%v)", got, err, tt.want, tt.wantErr)
 			}
-			if tt.wantErr && !errors.Is(err, auth.ErrUnauthenticated) {
-				t.Errorf("BearerToken error: got %v, want ErrUnauthenticated", err)
+			if tt.wantErr && !errors.Is(err, ErrUnauthenticated) {
+				t.Errorf("bearerToken error: got %v, want ErrUnauthenticated", err)
 			}
 		})
 	}
