@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -15,9 +14,6 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/engine"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
-
-// maxUserIDLength bounds user ids; Auth0 ids are far shorter.
-const maxUserIDLength = 512
 
 // Service serves profile.v1.ProfileService over an engine and a store.
 type Service struct {
@@ -57,7 +53,7 @@ func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissin
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	preq.IncludeAppMetadata = mayWriteApp(principal)
+	preq.IncludeAppMetadata = auth.MayWriteAppMetadata(principal)
 	p, err := s.store.Get(ctx, userID)
 	if err != nil {
 		return nil, s.status(ctx, err)
@@ -86,8 +82,8 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	preq.IncludeAppMetadata = mayWriteApp(principal)
-	sub.AllowAppMetadata = mayWriteApp(principal)
+	preq.IncludeAppMetadata = auth.MayWriteAppMetadata(principal)
+	sub.AllowAppMetadata = auth.MayWriteAppMetadata(principal)
 	if !sub.AllowAppMetadata {
 		// An end user touching a service-only field is refused before the profile is read.
 		if err := s.checkSubmission(sub, false); err != nil {
@@ -175,8 +171,8 @@ func (s *Service) ListFields(_ context.Context, req *profilev1.ListFieldsRequest
 // returns nil when there are none.
 func invalid(userID string, checks ...error) error {
 	var vs []engine.Violation
-	if v := checkUserID(userID); v != nil {
-		vs = append(vs, *v)
+	if msg := store.CheckUserID(userID); msg != "" {
+		vs = append(vs, engine.Violation{Field: "user_id", Description: msg})
 	}
 	for _, err := range checks {
 		if err == nil {
@@ -216,31 +212,6 @@ func (s *Service) target(ctx context.Context, userID string, access auth.Access)
 	}
 	return resolved, principal, nil
 }
-
-// checkUserID applies the rules on user ids: present, at most maxUserIDLength bytes, not blank,
-// without surrounding spaces (an id is used as given, never trimmed: " auth0|1" is not
-// "auth0|1") and without the characters engine.CheckText refuses.
-func checkUserID(id string) *engine.Violation {
-	bad := func(desc string) *engine.Violation { return &engine.Violation{Field: "user_id", Description: desc} }
-	switch {
-	case id == "":
-		return bad("must not be empty")
-	case len(id) > maxUserIDLength:
-		return bad("must be at most 512 bytes")
-	case strings.TrimSpace(id) == "":
-		return bad("must not be blank")
-	case strings.TrimSpace(id) != id:
-		return bad("must not start or end with spaces")
-	}
-	if msg := engine.CheckText(id); msg != "" {
-		return bad(msg)
-	}
-	return nil
-}
-
-// mayWriteApp reports whether the caller may write app_metadata fields: services, and every
-// caller when auth is off (the server then only serves trusted loopback callers).
-func mayWriteApp(p *auth.Principal) bool { return p == nil || p.Service }
 
 func structToMap(s *structpb.Struct) map[string]any {
 	if s == nil || len(s.GetFields()) == 0 {

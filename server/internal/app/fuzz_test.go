@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/acme/progressive-profiling/server/internal/engine"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -114,8 +113,8 @@ func FuzzSubmitFieldsJSON(f *testing.F) {
 		}
 		p, _ := st.Get(context.Background(), "auth0|fuzz")
 		for k, v := range p.UserMetadata {
-			if s, ok := v.(string); ok && engine.CheckText(s) != "" {
-				t.Fatalf("stored %s = %q breaks the text rule: %s", k, s, engine.CheckText(s))
+			if s, ok := v.(string); ok && store.CheckText(s) != "" {
+				t.Fatalf("stored %s = %q breaks the text rule: %s", k, s, store.CheckText(s))
 			}
 		}
 	})

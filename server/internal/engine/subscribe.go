@@ -74,7 +74,7 @@ func (e *Engine) checkSubscription(topic, source string) error {
 	}
 	if utf8.RuneCountInString(source) > MaxSourceLength {
 		vs.add("source", "must be at most 200 characters long")
-	} else if msg := CheckText(source); msg != "" {
+	} else if msg := store.CheckText(source); msg != "" {
 		vs.add("source", msg)
 	}
 	return vs.err()

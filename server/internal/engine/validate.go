@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
 // Metadata keys this package owns; no field may use them.
@@ -154,8 +156,8 @@ func (v *checker) key(f *Field, line int) {
 		v.errorf(line, "field key must not be empty")
 	case len(f.Key) > MaxKeyLength:
 		v.errorf(line, "field key %q is longer than %d bytes", f.Key, MaxKeyLength)
-	case CheckText(f.Key) != "":
-		v.errorf(line, "field key %q %s", f.Key, CheckText(f.Key))
+	case store.CheckText(f.Key) != "":
+		v.errorf(line, "field key %q %s", f.Key, store.CheckText(f.Key))
 	case strings.ContainsAny(f.Key, ".$"):
 		v.errorf(line, "field key %q must not contain '.' or '$' (Auth0 metadata keys cannot)", f.Key)
 	case f.Key == declinesKey || f.Key == subscribedKey:

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
 // maxSafeInteger is the largest integer a JSON number carries exactly (2^53).
@@ -65,7 +67,7 @@ func (f *Field) normalizeString(v any) (any, bool, string) {
 	if s == "" {
 		return f.empty()
 	}
-	if msg := CheckText(s); msg != "" {
+	if msg := store.CheckText(s); msg != "" {
 		return nil, false, msg
 	}
 	var msg string
@@ -258,7 +260,7 @@ func (f *Field) normalizeMulti(v any) (any, bool, string) {
 			return nil, false, "must be a list of strings"
 		}
 		s = strings.TrimSpace(s)
-		if msg := CheckText(s); msg != "" {
+		if msg := store.CheckText(s); msg != "" {
 			return nil, false, msg
 		}
 		i, ok := f.optIndex[s]

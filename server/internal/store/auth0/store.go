@@ -396,7 +396,8 @@ func (s *Store) logged(ctx context.Context, op string, err error) error {
 // errClosed is the failure of calls made after Close.
 var errClosed = &failure{kind: store.KindUnavailable, msg: "store is closed", cause: errors.New("auth0 store closed")}
 
-// check rejects calls after Close and empty user ids (which would address the users list).
+// check rejects calls after Close and the user ids store.CheckUserID refuses (an empty one
+// would address the users list).
 func (s *Store) check(userID string) error {
 	s.mu.Lock()
 	closed := s.closed
@@ -404,8 +405,5 @@ func (s *Store) check(userID string) error {
 	if closed {
 		return errClosed.storeError(0)
 	}
-	if userID == "" {
-		return &store.Error{Kind: store.KindInvalid, Message: "user id is empty"}
-	}
-	return nil
+	return store.InvalidUserID(userID)
 }

@@ -126,7 +126,7 @@ func newStore(db *bolt.DB, opts Options) *Store {
 // Get returns the user's profile; an unknown user reads as an empty profile with UserID set.
 // The profile is shared and must not be modified.
 func (s *Store) Get(ctx context.Context, userID string) (*store.Profile, error) {
-	if err := validateUserID(userID); err != nil {
+	if err := store.InvalidUserID(userID); err != nil {
 		return nil, err
 	}
 	if s.closed.Load() {
@@ -180,7 +180,7 @@ func readError(err error) error {
 // write is durable. If ctx ends before the writer takes the update, nothing is written and
 // ctx.Err() is returned.
 func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) (*store.Profile, error) {
-	if err := validateUserID(userID); err != nil {
+	if err := store.InvalidUserID(userID); err != nil {
 		return nil, err
 	}
 	res, err := s.submit(ctx, []op{{userID: userID, change: patchChange(fn)}})

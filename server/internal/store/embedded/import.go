@@ -47,7 +47,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []UserAttributes) (int, e
 }
 
 func validateImport(u UserAttributes) error {
-	if err := validateUserID(u.UserID); err != nil {
+	if err := store.InvalidUserID(u.UserID); err != nil {
 		return err
 	}
 	for _, k := range reservedRootKeys {

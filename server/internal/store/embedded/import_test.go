@@ -59,7 +59,7 @@ func TestParseImportErrorsNameTheUser(t *testing.T) {
 		{"missing user_id on the second user", `[{"user_id":"auth0|1"},{"name":"B"}]`, "user 1: missing user_id"},
 		{"missing user_id on a later line", "{\"user_id\":\"auth0|1\"}\n{\"name\":\"B\"}\n", "user 1: missing user_id"},
 		{"user_id not a string", `[{"user_id":5}]`, "user 0: user_id is not a string"},
-		{"empty user_id", `[{"user_id":""}]`, "user 0: store: invalid: user id is empty"},
+		{"empty user_id", `[{"user_id":""}]`, "user 0: store: invalid: user id must not be empty"},
 		{"user not an object", `[{"user_id":"auth0|1"}, 7]`, "user 1: not a JSON object"},
 		{"null user", `[null]`, "user 0: not a JSON object"},
 		{"metadata not an object", `[{"user_id":"auth0|1","user_metadata":"x"}]`, "user 0: user_metadata is not an object"},

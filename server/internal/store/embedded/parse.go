@@ -117,7 +117,7 @@ func userFromObject(obj map[string]any) (UserAttributes, error) {
 	if !ok {
 		return UserAttributes{}, errors.New("user_id is not a string")
 	}
-	if err := validateUserID(id); err != nil {
+	if err := store.InvalidUserID(id); err != nil {
 		return UserAttributes{}, err
 	}
 	um, err := metadataOf(obj, "user_metadata")

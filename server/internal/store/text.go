@@ -1,4 +1,4 @@
-package engine
+package store
 
 import (
 	"fmt"
@@ -41,4 +41,34 @@ func refusedRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// MaxUserIDBytes bounds user ids; Auth0's own ids are far shorter.
+const MaxUserIDBytes = 512
+
+// CheckUserID applies the service's one rule on user ids, which every API and every store
+// applies: present, at most MaxUserIDBytes bytes, not blank, without surrounding spaces (an id
+// is used as given, never trimmed: " auth0|1" is not "auth0|1") and without the characters
+// CheckText refuses. It returns "" when id is acceptable, else a violation description.
+func CheckUserID(id string) string {
+	switch {
+	case id == "":
+		return "must not be empty"
+	case len(id) > MaxUserIDBytes:
+		return fmt.Sprintf("must be at most %d bytes", MaxUserIDBytes)
+	case strings.TrimSpace(id) == "":
+		return "must not be blank"
+	case strings.TrimSpace(id) != id:
+		return "must not start or end with spaces"
+	}
+	return CheckText(id)
+}
+
+// InvalidUserID returns the KindInvalid error a store returns for an id CheckUserID refuses,
+// or nil when it accepts it.
+func InvalidUserID(id string) error {
+	if msg := CheckUserID(id); msg != "" {
+		return &Error{Kind: KindInvalid, Message: "user id " + msg}
+	}
+	return nil
 }
