@@ -46,10 +46,7 @@ func (s *Service) GetLoginPrompt(ctx context.Context, req *profilev1.GetLoginPro
 	}
 	// The user answers the step: app_metadata fields are not asked (IncludeAppMetadata false).
 	p := loginProfile(userID, req.GetProfile())
-	prompt, err := s.engine.Prompt(p, preq)
-	if err != nil {
-		return nil, s.status(ctx, err)
-	}
+	prompt := s.engine.PromptChecked(p, preq)
 	resp := &profilev1.GetLoginPromptResponse{
 		Due:    len(prompt.Fields) > 0 || len(prompt.Topics) > 0,
 		Prompt: s.specs.forLocale(req.GetLocale()).prompt(prompt),

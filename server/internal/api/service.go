@@ -58,10 +58,7 @@ func (s *Service) GetMissingFields(ctx context.Context, req *profilev1.GetMissin
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	prompt, err := s.engine.Prompt(p, preq)
-	if err != nil {
-		return nil, s.status(ctx, err)
-	}
+	prompt := s.engine.PromptChecked(p, preq)
 	return &profilev1.GetMissingFieldsResponse{Prompt: s.specs.forLocale(req.GetLocale()).prompt(prompt)}, nil
 }
 
@@ -74,8 +71,9 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 		DeclineTopics: req.GetDeclinedTopics(),
 	}
 	// Every violation at once, before the profile is read: a bad submission costs no store
-	// call. The checks that need the profile run again inside the update.
-	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq), s.checkSubmission(sub, true)); err != nil {
+	// call. What needs the profile is checked when the submission is applied to it.
+	checked, serr := s.engine.CheckSubmission(sub)
+	if err := invalid(req.GetUserId(), s.engine.CheckPromptRequest(preq), serr); err != nil {
 		return nil, s.status(ctx, err)
 	}
 	userID, principal, err := s.target(ctx, req.GetUserId(), auth.Write)
@@ -83,26 +81,21 @@ func (s *Service) SubmitFields(ctx context.Context, req *profilev1.SubmitFieldsR
 		return nil, s.status(ctx, err)
 	}
 	preq.IncludeAppMetadata = auth.MayWriteAppMetadata(principal)
-	sub.AllowAppMetadata = auth.MayWriteAppMetadata(principal)
-	if !sub.AllowAppMetadata {
-		// An end user touching a service-only field is refused before the profile is read.
-		if err := s.checkSubmission(sub, false); err != nil {
-			return nil, s.status(ctx, err)
-		}
+	sub.AllowAppMetadata = preq.IncludeAppMetadata
+	// An end user touching a service-only field is refused before the profile is read.
+	if err := s.engine.CheckForbidden(sub); err != nil {
+		return nil, s.status(ctx, err)
 	}
 	var changed []string
 	p, err := s.store.Update(ctx, userID, func(current *store.Profile) (store.Patch, error) {
-		patch, err := s.engine.Submit(current, sub)
+		patch, err := s.engine.ApplySubmission(current, checked)
 		changed = changedFields(store.Changes(current, patch), sub)
 		return patch, err
 	})
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
-	prompt, err := s.engine.Prompt(p, preq)
-	if err != nil {
-		return nil, s.status(ctx, err)
-	}
+	prompt := s.engine.PromptChecked(p, preq)
 	return &profilev1.SubmitFieldsResponse{Prompt: s.specs.forLocale(req.GetLocale()).prompt(prompt), ChangedFields: changed}, nil
 }
 
@@ -188,14 +181,6 @@ func invalid(userID string, checks ...error) error {
 		return nil
 	}
 	return &engine.ValidationError{Violations: vs}
-}
-
-// checkSubmission validates a submission's values and declines on their own, against an empty
-// profile; allowApp says whether service-only fields may be written (true checks values only).
-func (s *Service) checkSubmission(sub engine.Submission, allowApp bool) error {
-	sub.AllowAppMetadata = allowApp
-	_, err := s.engine.Submit(&store.Profile{}, sub)
-	return err
 }
 
 // target checks that the caller may act on the user, and returns the user id to use ("me"

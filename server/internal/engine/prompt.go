@@ -78,6 +78,12 @@ func (e *Engine) Prompt(p *store.Profile, req PromptRequest) (*Prompt, error) {
 	if err := e.CheckPromptRequest(req); err != nil {
 		return nil, err
 	}
+	return e.PromptChecked(p, req), nil
+}
+
+// PromptChecked is Prompt for a request that CheckPromptRequest accepted: it does not check
+// the request again.
+func (e *Engine) PromptChecked(p *store.Profile, req PromptRequest) *Prompt {
 	c := e.catalog
 	s := promptState{c: c, p: p, req: req, logins: loginsCount(p), now: e.now(), declines: peekDeclines(p), limit: req.MaxFields}
 	if s.limit == 0 {
@@ -135,7 +141,7 @@ func (e *Engine) Prompt(p *store.Profile, req PromptRequest) (*Prompt, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // decideField decides whether f is asked, in ask order, and returns the reason; known flags the

@@ -2,9 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
@@ -22,6 +22,23 @@ type Submission struct {
 	AllowAppMetadata bool
 }
 
+// CheckedSubmission is a submission whose values and declines were validated on their own,
+// ready to be applied to a profile by ApplySubmission.
+type CheckedSubmission struct {
+	// values are the submitted values, normalised, by key.
+	values []checkedValue
+	// declines and topics are the declined fields and topics.
+	declines []*Field
+	topics   []*Topic
+}
+
+// checkedValue is one submitted value, normalised; clear means the stored value is deleted.
+type checkedValue struct {
+	f     *Field
+	value any
+	clear bool
+}
+
 // Submit validates a submission against profile p and returns the patch to write: every
 // submitted key with its normalised value (nil for a clear), and the decline records when they
 // change. Keys p already holds as submitted stay in the patch, so that a store whose copy of p is
@@ -32,24 +49,76 @@ func (e *Engine) Submit(p *store.Profile, s Submission) (store.Patch, error) {
 	if err := e.checkBounds(s); err != nil {
 		return store.Patch{}, err
 	}
-	if err := e.checkForbidden(s); err != nil {
+	if err := e.CheckForbidden(s); err != nil {
 		return store.Patch{}, err
 	}
-	var vs violations
+	c, err := e.checkValues(s)
+	if err != nil {
+		return store.Patch{}, err
+	}
+	return e.ApplySubmission(p, c)
+}
+
+// CheckSubmission validates a submission before any profile is read, and returns every
+// violation Submit would find for a user with an empty profile. It does not look at
+// AllowAppMetadata: CheckForbidden does. A caller that reads the profile only after these
+// checks passes what CheckSubmission returns to ApplySubmission, which finds the rest.
+func (e *Engine) CheckSubmission(s Submission) (*CheckedSubmission, error) {
+	if err := e.checkBounds(s); err != nil {
+		return nil, err
+	}
+	c, err := e.checkValues(s)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.ApplySubmission(nil, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ApplySubmission returns the patch that writes a checked submission over profile p (see
+// Submit), or a *ValidationError when the keys it sets would grow too large in p. It does not
+// check that the caller may write app_metadata fields: check the submission with
+// CheckForbidden first.
+func (e *Engine) ApplySubmission(p *store.Profile, c *CheckedSubmission) (store.Patch, error) {
 	now := e.now()
 	user, app := map[string]any{}, map[string]any{}
 	declines := readDeclines(p)
-	changed := e.submitValues(p, s.Values, &vs, user, app, declines)
-	if e.submitDeclines(s, declines, now, &vs) {
-		changed = true
+	changed := false
+	for _, v := range c.values {
+		changes := user
+		if v.f.StoreKind() == StoreAppMetadata {
+			changes = app
+		}
+		if v.clear {
+			changes[v.f.Key] = nil
+			continue
+		}
+		changes[v.f.Key] = v.value
+		if _, ok := declines.fields[v.f.Key]; ok {
+			delete(declines.fields, v.f.Key)
+			changed = true
+		}
 	}
-	if err := vs.err(); err != nil {
-		return store.Patch{}, err
+	// A decline still in force keeps its time.
+	for _, f := range c.declines {
+		if !declines.fieldDeclined(f, now) {
+			declines.fields[f.Key] = now
+			changed = true
+		}
+	}
+	for _, t := range c.topics {
+		if !declines.topicDeclined(t, now) {
+			declines.topics[t.Key] = now
+			changed = true
+		}
 	}
 	if changed {
 		e.declinesChange(p, declines, now, app)
 	}
 	patch := store.Patch{UserMetadata: nilIfEmpty(user), AppMetadata: nilIfEmpty(app)}
+	var vs violations
 	e.sizeViolations(p, patch, "values", &vs)
 	if err := vs.err(); err != nil {
 		return store.Patch{}, err
@@ -85,8 +154,9 @@ func (e *Engine) checkBounds(s Submission) error {
 	return vs.err()
 }
 
-// checkForbidden rejects app_metadata fields in a submission that may not write them.
-func (e *Engine) checkForbidden(s Submission) error {
+// CheckForbidden returns a *ForbiddenError when a submission that may not write app_metadata
+// fields (AllowAppMetadata false) answers or declines some.
+func (e *Engine) CheckForbidden(s Submission) error {
 	if s.AllowAppMetadata {
 		return nil
 	}
@@ -108,16 +178,12 @@ func (e *Engine) checkForbidden(s Submission) error {
 	return &ForbiddenError{Fields: paths}
 }
 
-// submitValues validates and normalises each value, records it in user or app, and drops the
-// decline of each answered field. It reports whether declines changed.
-func (e *Engine) submitValues(p *store.Profile, values map[string]any, vs *violations, user, app map[string]any, declines declineRecords) bool {
-	changed := false
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, key := range keys {
+// checkValues validates and normalises each value and each decline, and returns them checked,
+// or a *ValidationError listing every violation.
+func (e *Engine) checkValues(s Submission) (*CheckedSubmission, error) {
+	var vs violations
+	c := &CheckedSubmission{values: make([]checkedValue, 0, len(s.Values))}
+	for _, key := range slices.Sorted(maps.Keys(s.Values)) {
 		path := "values." + key
 		if strings.ContainsAny(key, ".$") {
 			vs.add(path, "field keys cannot contain '.' or '$'")
@@ -128,32 +194,13 @@ func (e *Engine) submitValues(p *store.Profile, values map[string]any, vs *viola
 			vs.add(path, "is not a field of the catalog")
 			continue
 		}
-		out, clear, msg := f.normalize(values[key])
+		out, clear, msg := f.normalize(s.Values[key])
 		if msg != "" {
 			vs.add(path, msg)
 			continue
 		}
-		changes := user
-		if f.StoreKind() == StoreAppMetadata {
-			changes = app
-		}
-		if clear {
-			changes[key] = nil
-			continue
-		}
-		changes[key] = out
-		if _, ok := declines.fields[key]; ok {
-			delete(declines.fields, key)
-			changed = true
-		}
+		c.values = append(c.values, checkedValue{f: f, value: out, clear: clear})
 	}
-	return changed
-}
-
-// submitDeclines records new declines (a decline still in force keeps its time) and reports
-// whether any was added.
-func (e *Engine) submitDeclines(s Submission, declines declineRecords, now time.Time, vs *violations) bool {
-	changed := false
 	for i, key := range s.Declines {
 		path := fmt.Sprintf("declined_fields[%d]", i)
 		f, ok := e.catalog.Field(key)
@@ -162,23 +209,22 @@ func (e *Engine) submitDeclines(s Submission, declines declineRecords, now time.
 			vs.add(path, fmt.Sprintf("%q is not a field of the catalog", key))
 		case hasKey(s.Values, key):
 			vs.add(path, fmt.Sprintf("%q cannot be both answered and declined", key))
-		case !declines.fieldDeclined(f, now):
-			declines.fields[key] = now
-			changed = true
+		default:
+			c.declines = append(c.declines, f)
 		}
 	}
 	for i, key := range s.DeclineTopics {
-		path := fmt.Sprintf("declined_topics[%d]", i)
 		t, ok := e.catalog.Topic(key)
-		switch {
-		case !ok:
-			vs.add(path, fmt.Sprintf("%q is not a declared topic", key))
-		case !declines.topicDeclined(t, now):
-			declines.topics[key] = now
-			changed = true
+		if !ok {
+			vs.add(fmt.Sprintf("declined_topics[%d]", i), fmt.Sprintf("%q is not a declared topic", key))
+			continue
 		}
+		c.topics = append(c.topics, t)
 	}
-	return changed
+	if err := vs.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func hasKey(m map[string]any, k string) bool {
