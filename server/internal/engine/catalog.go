@@ -57,23 +57,50 @@ type Option struct {
 	Labels map[string]string
 }
 
-// LocalizedLabel returns the option's label for locale (see Field.LocalizedLabel).
+// LocalizedLabel returns the option's label for locale (see Item.LocalizedLabel).
 func (o *Option) LocalizedLabel(locale string) string {
 	return localized(o.Labels, locale, o.Label)
 }
 
-// Field is one piece of information the application wants to collect.
-type Field struct {
-	// Key is the metadata key the value is stored under.
+// Item is what a field and a topic both are: a key, what users see of it, where it is offered
+// and how long a decline holds. Field and Topic embed it.
+type Item struct {
+	// Key names the item: the metadata key a field's value is stored under, or a topic's key in
+	// user_metadata.subscribed.
 	Key string
-	// Label is the field's name shown to users, in the default language.
+	// Label is the item's name shown to users, in the default language.
 	Label string
-	// Labels holds translations of Label by locale.
+	// Labels holds translations of Label by locale ("fr", "fr-CA").
 	Labels map[string]string
-	// Help is an optional explanation shown with the field.
+	// Help is an optional explanation shown with the item.
 	Help string
 	// Helps holds translations of Help by locale.
 	Helps map[string]string
+	// Contexts, when not empty, offers the item only when the prompt names one of them; empty
+	// means in every prompt.
+	Contexts []string
+	// DeclineCooldown is how long the item stays unasked after a decline.
+	DeclineCooldown time.Duration
+
+	// line is where the item starts in the catalog file, lines where each attribute is given.
+	line  int
+	lines map[string]int
+}
+
+// LocalizedLabel returns the label for locale: an exact translation, else one for the base
+// language ("fr" for "fr-CA"), else the default label.
+func (it *Item) LocalizedLabel(locale string) string {
+	return localized(it.Labels, locale, it.Label)
+}
+
+// LocalizedHelp returns the help text for locale, with the same fallbacks as LocalizedLabel.
+func (it *Item) LocalizedHelp(locale string) string {
+	return localized(it.Helps, locale, it.Help)
+}
+
+// Field is one piece of information the application wants to collect.
+type Field struct {
+	Item
 	// Type is the kind of value the field holds.
 	Type FieldType
 	// Required means an empty answer is rejected when the field is submitted; a field can still
@@ -99,30 +126,13 @@ type Field struct {
 	Priority int
 	// MinLogins asks the field only from this login on (from logins_count).
 	MinLogins int
-	// Contexts, when not empty, asks the field only when the prompt names one of them.
-	Contexts []string
 	// After asks the field only once all these other fields are known.
 	After []string
-	// DeclineCooldown is how long the field stays unasked after a decline.
-	DeclineCooldown time.Duration
 
 	idx      int
 	re       *regexp.Regexp
 	optIndex map[string]int
 	afterIdx []int
-	line     int
-	lines    map[string]int
-}
-
-// LocalizedLabel returns the label for locale: an exact translation, else one for the base
-// language ("fr" for "fr-CA"), else the default label.
-func (f *Field) LocalizedLabel(locale string) string {
-	return localized(f.Labels, locale, f.Label)
-}
-
-// LocalizedHelp returns the help text for locale, with the same fallbacks as LocalizedLabel.
-func (f *Field) LocalizedHelp(locale string) string {
-	return localized(f.Helps, locale, f.Help)
 }
 
 // StoreKind returns the metadata object holding the field, user_metadata when unset.
@@ -135,33 +145,7 @@ func (f *Field) StoreKind() StoreKind {
 
 // Topic is a subscription topic the catalog declares and offers in some contexts.
 type Topic struct {
-	// Key is the topic's key in user_metadata.subscribed.
-	Key string
-	// Label is the topic's name shown to users.
-	Label string
-	// Labels holds translations of Label by locale.
-	Labels map[string]string
-	// Help is an optional explanation of the topic.
-	Help string
-	// Helps holds translations of Help by locale.
-	Helps map[string]string
-	// Contexts lists where the topic is offered; empty means in every prompt.
-	Contexts []string
-	// DeclineCooldown is how long the topic stays unoffered after a decline.
-	DeclineCooldown time.Duration
-
-	line  int
-	lines map[string]int
-}
-
-// LocalizedLabel returns the topic's label for locale (see Field.LocalizedLabel).
-func (t *Topic) LocalizedLabel(locale string) string {
-	return localized(t.Labels, locale, t.Label)
-}
-
-// LocalizedHelp returns the topic's help for locale (see Field.LocalizedLabel).
-func (t *Topic) LocalizedHelp(locale string) string {
-	return localized(t.Helps, locale, t.Help)
+	Item
 }
 
 // Branding is how the hosted login step presents itself: a title, a logo and an accent colour.
@@ -179,7 +163,7 @@ type Branding struct {
 	lines map[string]int
 }
 
-// LocalizedTitle returns the title for locale (see Field.LocalizedLabel); empty when the
+// LocalizedTitle returns the title for locale (see Item.LocalizedLabel); empty when the
 // catalog sets none.
 func (b *Branding) LocalizedTitle(locale string) string {
 	return localized(b.Titles, locale, b.Title)
@@ -207,32 +191,28 @@ type Catalog struct {
 }
 
 // Field returns the field with the given key.
-func (c *Catalog) Field(key string) (*Field, bool) {
-	if c.fields != nil {
-		f, ok := c.fields[key]
-		return f, ok
-	}
-	for _, f := range c.Fields {
-		if f.Key == key {
-			return f, true
-		}
-	}
-	return nil, false
-}
+func (c *Catalog) Field(key string) (*Field, bool) { return lookup(c.fields, c.Fields, key) }
 
 // Topic returns the declared topic with the given key.
-func (c *Catalog) Topic(key string) (*Topic, bool) {
-	if c.topics != nil {
-		t, ok := c.topics[key]
+func (c *Catalog) Topic(key string) (*Topic, bool) { return lookup(c.topics, c.Topics, key) }
+
+// lookup returns the item with the given key: from index once the catalog is prepared, else by
+// walking list.
+func lookup[T interface{ item() *Item }](index map[string]T, list []T, key string) (T, bool) {
+	if index != nil {
+		t, ok := index[key]
 		return t, ok
 	}
-	for _, t := range c.Topics {
-		if t.Key == key {
+	for _, t := range list {
+		if t.item().Key == key {
 			return t, true
 		}
 	}
-	return nil, false
+	var none T
+	return none, false
 }
+
+func (it *Item) item() *Item { return it }
 
 // localeRE is the shape of a locale tag: letters, digits, "-" and "_", at most 35 characters
 // (BCP 47's longest well-formed tags fit).

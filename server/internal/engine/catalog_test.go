@@ -80,7 +80,7 @@ func TestCatalogLoadErrors(t *testing.T) {
 		{"unknown top-level attribute", "fields: []\nfeilds: []\n", `test.yaml:2: unknown catalog attribute "feilds"`},
 		{"unknown field attribute", "fields:\n  - key: a\n    type: text\n    colour: red\n", `test.yaml:4: unknown field attribute "colour"`},
 		{"attribute given twice", "fields:\n  - key: a\n    type: text\n    type: email\n", `test.yaml:4: attribute "type" already given at line 3`},
-		{"unknown type", "fields:\n  - key: a\n    type: txt\n", `test.yaml:3: field "a": unknown type "txt"`},
+		{"unknown type", "fields:\n  - key: a\n    type: txt\n", `test.yaml:3: field "a": unknown type "txt"; the types are text, email, url, phone, date, integer, number, boolean, choice or multi_choice`},
 		{"duplicate field key", "fields:\n  - {key: a, type: text}\n  - {key: a, type: text}\n", `test.yaml:3: duplicate field key "a" (first at line 2)`},
 		{"duplicate topic key", "topics:\n  - {key: t}\n  - {key: t}\n", `test.yaml:3: duplicate topic key "t" (first at line 2)`},
 		{"empty key", "fields:\n  - {key: '', type: text}\n", "test.yaml:2: field key must not be empty"},
@@ -152,7 +152,7 @@ func TestCatalogReportsEveryError(t *testing.T) {
 }
 
 func TestCatalogBuiltInGo(t *testing.T) {
-	c := &Catalog{Fields: []*Field{{Key: "a", Type: TypeText, Priority: 1}, {Key: "b", Type: TypeText, Priority: 2}}}
+	c := &Catalog{Fields: []*Field{{Item: Item{Key: "a"}, Type: TypeText, Priority: 1}, {Item: Item{Key: "b"}, Type: TypeText, Priority: 2}}}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
@@ -166,14 +166,14 @@ func TestCatalogBuiltInGo(t *testing.T) {
 	if diff := cmp.Diff([]string{"b", "a"}, keys(got.Fields)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
-	bad := &Catalog{Fields: []*Field{{Key: "a.b", Type: TypeText}}}
+	bad := &Catalog{Fields: []*Field{{Item: Item{Key: "a.b"}, Type: TypeText}}}
 	if err := bad.Validate(); err == nil || !strings.HasPrefix(err.Error(), "catalog: ") {
 		t.Errorf("Validate(bad) = %v, want an error starting \"catalog: \"", err)
 	}
 }
 
 func TestLocalizedLabel(t *testing.T) {
-	f := &Field{Label: "First name", Labels: map[string]string{"fr": "Prénom", "pt-BR": "Nome"}, Help: "h", Helps: map[string]string{"fr": "aide"}}
+	f := &Field{Item: Item{Label: "First name", Labels: map[string]string{"fr": "Prénom", "pt-BR": "Nome"}, Help: "h", Helps: map[string]string{"fr": "aide"}}}
 	tests := []struct {
 		locale, label, help string
 	}{

@@ -277,7 +277,7 @@ func TestExplainMatchesThePrompt(t *testing.T) {
 			}
 			x := explained.Explanation
 			explained.Explanation = nil
-			if diff := cmp.Diff(plain, explained, cmpopts.IgnoreUnexported(Field{}, Topic{})); diff != "" {
+			if diff := cmp.Diff(plain, explained, cmpopts.IgnoreUnexported(Field{}, Item{})); diff != "" {
 				t.Errorf("%s %+v: explaining changed the prompt (-plain +explained):\n%s", name, req, diff)
 			}
 			var asked []*Field

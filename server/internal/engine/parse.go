@@ -127,38 +127,65 @@ func (p *parser) branding(n *yaml.Node) Branding {
 }
 
 func (p *parser) field(n *yaml.Node) *Field {
-	f := &Field{line: n.Line, lines: map[string]int{}}
-	p.mapping(n, func(key string, k, v *yaml.Node) {
-		f.lines[key] = k.Line
-		if !p.fieldAttr(f, key, v) {
-			p.errorf(k.Line, "unknown field attribute %q", key)
-		}
-	})
-	if _, ok := f.lines["key"]; !ok {
-		p.errorf(n.Line, "field without a key")
-	}
-	if f.Label == "" {
-		f.Label = f.Key
-	}
-	if _, ok := f.lines["decline_cooldown"]; !ok {
-		f.DeclineCooldown = DefaultDeclineCooldown
-	}
+	f := &Field{}
+	p.item(n, "field", &f.Item, func(key string, v *yaml.Node) bool { return p.fieldAttr(f, key, v) })
 	return f
 }
 
-// fieldAttr sets one attribute of f and reports whether key is a known attribute.
-func (p *parser) fieldAttr(f *Field, key string, v *yaml.Node) bool {
+func (p *parser) topic(n *yaml.Node) *Topic {
+	t := &Topic{}
+	p.item(n, "topic", &t.Item, func(string, *yaml.Node) bool { return false })
+	return t
+}
+
+// item parses a field or a topic (kind) into it: the attributes every item has, and through
+// attr, which reports whether it knows the key, those of its kind. Label defaults to the key,
+// DeclineCooldown to DefaultDeclineCooldown.
+func (p *parser) item(n *yaml.Node, kind string, it *Item, attr func(key string, v *yaml.Node) bool) {
+	it.line, it.lines = n.Line, map[string]int{}
+	p.mapping(n, func(key string, k, v *yaml.Node) {
+		it.lines[key] = k.Line
+		if !p.itemAttr(it, key, v) && !attr(key, v) {
+			p.errorf(k.Line, "unknown %s attribute %q", kind, key)
+		}
+	})
+	if _, ok := it.lines["key"]; !ok {
+		p.errorf(n.Line, "%s without a key", kind)
+	}
+	if it.Label == "" {
+		it.Label = it.Key
+	}
+	if _, ok := it.lines["decline_cooldown"]; !ok {
+		it.DeclineCooldown = DefaultDeclineCooldown
+	}
+}
+
+// itemAttr sets one attribute every item has and reports whether key is one.
+func (p *parser) itemAttr(it *Item, key string, v *yaml.Node) bool {
 	switch key {
 	case "key":
-		f.Key = p.str(v)
+		it.Key = p.str(v)
 	case "label":
-		f.Label = p.str(v)
+		it.Label = p.str(v)
 	case "labels":
-		f.Labels = p.strMap(v)
+		it.Labels = p.strMap(v)
 	case "help":
-		f.Help = p.str(v)
+		it.Help = p.str(v)
 	case "helps":
-		f.Helps = p.strMap(v)
+		it.Helps = p.strMap(v)
+	case "contexts":
+		it.Contexts = p.strList(v)
+	case "decline_cooldown":
+		it.DeclineCooldown = p.duration(v)
+	default:
+		return false
+	}
+	return true
+}
+
+// fieldAttr sets one attribute only fields have and reports whether key is one.
+func (p *parser) fieldAttr(f *Field, key string, v *yaml.Node) bool {
+	switch key {
 	case "type":
 		f.Type = FieldType(p.str(v))
 	case "required":
@@ -185,12 +212,8 @@ func (p *parser) fieldAttr(f *Field, key string, v *yaml.Node) bool {
 		f.Priority = p.integer(v)
 	case "min_logins":
 		f.MinLogins = p.integer(v)
-	case "contexts":
-		f.Contexts = p.strList(v)
 	case "after":
 		f.After = p.strList(v)
-	case "decline_cooldown":
-		f.DeclineCooldown = p.duration(v)
 	default:
 		return false
 	}
@@ -219,41 +242,6 @@ func (p *parser) option(n *yaml.Node) Option {
 		o.Label = o.Value
 	}
 	return o
-}
-
-func (p *parser) topic(n *yaml.Node) *Topic {
-	t := &Topic{line: n.Line, lines: map[string]int{}}
-	p.mapping(n, func(key string, k, v *yaml.Node) {
-		t.lines[key] = k.Line
-		switch key {
-		case "key":
-			t.Key = p.str(v)
-		case "label":
-			t.Label = p.str(v)
-		case "labels":
-			t.Labels = p.strMap(v)
-		case "help":
-			t.Help = p.str(v)
-		case "helps":
-			t.Helps = p.strMap(v)
-		case "contexts":
-			t.Contexts = p.strList(v)
-		case "decline_cooldown":
-			t.DeclineCooldown = p.duration(v)
-		default:
-			p.errorf(k.Line, "unknown topic attribute %q", key)
-		}
-	})
-	if _, ok := t.lines["key"]; !ok {
-		p.errorf(n.Line, "topic without a key")
-	}
-	if t.Label == "" {
-		t.Label = t.Key
-	}
-	if _, ok := t.lines["decline_cooldown"]; !ok {
-		t.DeclineCooldown = DefaultDeclineCooldown
-	}
-	return t
 }
 
 // mapping calls fn for each key of a mapping node, rejecting duplicate keys.

@@ -119,7 +119,7 @@ func (v *checker) field(f *Field) {
 	line := func(attr string) int { return at(f.lines, attr, f.line) }
 	v.key(f, line("key"))
 	if !knownType(f.Type) {
-		v.errorf(line("type"), "field %q: unknown type %q", f.Key, f.Type)
+		v.errorf(line("type"), "field %q: unknown type %q; the types are %s", f.Key, f.Type, fieldTypeList())
 	}
 	if f.Store != "" && f.Store != StoreUserMetadata && f.Store != StoreAppMetadata {
 		v.errorf(line("store"), "field %q: store must be user_metadata or app_metadata, got %q", f.Key, f.Store)
@@ -167,13 +167,18 @@ func (v *checker) key(f *Field, line int) {
 	}
 }
 
-func knownType(t FieldType) bool {
-	switch t {
-	case TypeText, TypeEmail, TypeURL, TypePhone, TypeDate, TypeInteger, TypeNumber, TypeBoolean,
-		TypeChoice, TypeMultiChoice:
-		return true
+// fieldTypes are the field types a catalog may use, in the order error messages list them.
+var fieldTypes = []FieldType{TypeText, TypeEmail, TypeURL, TypePhone, TypeDate, TypeInteger, TypeNumber, TypeBoolean, TypeChoice, TypeMultiChoice}
+
+func knownType(t FieldType) bool { return slices.Contains(fieldTypes, t) }
+
+// fieldTypeList lists the field types for a message: "text, email, ... or multi_choice".
+func fieldTypeList() string {
+	names := make([]string, len(fieldTypes))
+	for i, t := range fieldTypes {
+		names[i] = string(t)
 	}
-	return false
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 func textLike(t FieldType) bool {
