@@ -51,25 +51,23 @@ func jsonSizeBound(v any) int {
 	case map[string]any:
 		return objectSizeBound(x)
 	case []any:
-		if x == nil {
-			return len("null")
-		}
-		n := len("[]")
-		for _, e := range x {
-			n += jsonSizeBound(e) + len(",")
-		}
-		return n
+		return listSizeBound(x, jsonSizeBound)
 	case []string:
-		if x == nil {
-			return len("null")
-		}
-		n := len("[]")
-		for _, e := range x {
-			n += stringSizeBound(e) + len(",")
-		}
-		return n
+		return listSizeBound(x, stringSizeBound)
 	}
 	return MaxMetadataBytes
+}
+
+// listSizeBound is jsonSizeBound for a list, with elem bounding each element.
+func listSizeBound[E any](x []E, elem func(E) int) int {
+	if x == nil {
+		return len("null")
+	}
+	n := len("[]")
+	for _, e := range x {
+		n += elem(e) + len(",")
+	}
+	return n
 }
 
 // objectSizeBound is jsonSizeBound for an object.

@@ -52,6 +52,19 @@ func nilIfEmpty(m map[string]any) map[string]any {
 	return m
 }
 
+// sizedPatch returns the patch writing user and app (each nil when empty), or a
+// *ValidationError, on path, when the keys it sets would grow too large in p (see
+// sizeViolations).
+func (e *Engine) sizedPatch(p *store.Profile, user, app map[string]any, path string) (store.Patch, error) {
+	patch := store.Patch{UserMetadata: nilIfEmpty(user), AppMetadata: nilIfEmpty(app)}
+	var vs violations
+	e.sizeViolations(p, patch, path, &vs)
+	if err := vs.err(); err != nil {
+		return store.Patch{}, err
+	}
+	return patch, nil
+}
+
 // sizeViolations reports metadata objects in which the patch would grow the keys it sets (see
 // MaxMetadataBytes) to MaxMetadataBytes or more. The violation names path, the request field
 // that caused the growth.

@@ -117,13 +117,7 @@ func (e *Engine) ApplySubmission(p *store.Profile, c *CheckedSubmission) (store.
 	if changed {
 		e.declinesChange(p, declines, now, app)
 	}
-	patch := store.Patch{UserMetadata: nilIfEmpty(user), AppMetadata: nilIfEmpty(app)}
-	var vs violations
-	e.sizeViolations(p, patch, "values", &vs)
-	if err := vs.err(); err != nil {
-		return store.Patch{}, err
-	}
-	return patch, nil
+	return e.sizedPatch(p, user, app, "values")
 }
 
 // checkBounds bounds a submission before any other check looks at it, so that its size, not

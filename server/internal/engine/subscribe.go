@@ -53,13 +53,7 @@ func (e *Engine) Subscribe(p *store.Profile, c SubscriptionChange) (store.Patch,
 			e.declinesChange(p, declines, now, app)
 		}
 	}
-	patch := store.Patch{UserMetadata: nilIfEmpty(user), AppMetadata: nilIfEmpty(app)}
-	var vs violations
-	e.sizeViolations(p, patch, "topic", &vs)
-	if err := vs.err(); err != nil {
-		return store.Patch{}, err
-	}
-	return patch, nil
+	return e.sizedPatch(p, user, app, "topic")
 }
 
 func (e *Engine) checkSubscription(topic, source string) error {
