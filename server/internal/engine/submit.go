@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -177,23 +176,18 @@ func (e *Engine) CheckForbidden(s Submission) error {
 func (e *Engine) checkValues(s Submission) (*CheckedSubmission, error) {
 	var vs violations
 	c := &CheckedSubmission{values: make([]checkedValue, 0, len(s.Values))}
-	for _, key := range slices.Sorted(maps.Keys(s.Values)) {
-		path := "values." + key
-		if strings.ContainsAny(key, ".$") {
-			vs.add(path, "field keys cannot contain '.' or '$'")
-			continue
-		}
-		f, ok := e.catalog.Field(key)
-		if !ok {
-			vs.add(path, "is not a field of the catalog")
-			continue
-		}
-		out, clear, msg := f.normalize(s.Values[key])
+	keys := make([]string, 0, len(s.Values))
+	for k := range s.Values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		v, msg := e.checkValue(key, s.Values[key])
 		if msg != "" {
-			vs.add(path, msg)
+			vs.add("values."+key, msg)
 			continue
 		}
-		c.values = append(c.values, checkedValue{f: f, value: out, clear: clear})
+		c.values = append(c.values, v)
 	}
 	for i, key := range s.Declines {
 		path := fmt.Sprintf("declined_fields[%d]", i)
@@ -219,6 +213,19 @@ func (e *Engine) checkValues(s Submission) (*CheckedSubmission, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkValue validates and normalises the value submitted for key; msg says what is wrong.
+func (e *Engine) checkValue(key string, value any) (v checkedValue, msg string) {
+	if strings.ContainsAny(key, ".$") {
+		return v, "field keys cannot contain '.' or '$'"
+	}
+	f, ok := e.catalog.Field(key)
+	if !ok {
+		return v, "is not a field of the catalog"
+	}
+	out, clear, msg := f.normalize(value)
+	return checkedValue{f: f, value: out, clear: clear}, msg
 }
 
 func hasKey(m map[string]any, k string) bool {
