@@ -127,10 +127,6 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if used, err := h.once.Used(r.Context(), tok.id); err != nil || used {
-		h.refuseUsed(w, r, tok, err)
-		return
-	}
 	prompt, locale, ok := h.prompt(w, r, tok, state)
 	if !ok {
 		return
@@ -163,12 +159,6 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.checkBinding(r, tok.id, r.PostForm.Get(formBinding)) {
 		h.fail(w, r, http.StatusForbidden, "form not bound to this browser and token", h.locale(r, tok), problemForged, false)
-		return
-	}
-	// A used token gets the error page, whatever the form holds: invalid answers must not show
-	// the form again for a step that is over.
-	if used, err := h.once.Used(r.Context(), tok.id); err != nil || used {
-		h.refuseUsed(w, r, tok, err)
 		return
 	}
 	prompt, locale, ok := h.prompt(w, r, tok, state)
@@ -231,8 +221,14 @@ func (h *Handler) locale(r *http.Request, tok *stepToken) string {
 	return browserLocale(r.Header.Get("Accept-Language"))
 }
 
-// prompt computes what to ask from the ticket, with the engine.
+// prompt computes what to ask from the ticket, with the engine. A token already used gets the
+// error page instead, whatever the request holds: a form posted with invalid answers must not
+// show again for a step that is over.
 func (h *Handler) prompt(w http.ResponseWriter, r *http.Request, tok *stepToken, state string) (*engine.Prompt, string, bool) {
+	if used, err := h.once.Used(r.Context(), tok.id); err != nil || used {
+		h.refuseUsed(w, r, tok, err)
+		return nil, "", false
+	}
 	locale := h.locale(r, tok)
 	p, err := h.engine.Prompt(tok.ticket.Profile, engine.PromptRequest{Context: tok.ticket.Context, MaxFields: tok.ticket.MaxFields})
 	if err != nil {
