@@ -1,14 +1,22 @@
 package loginstep
 
 import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"reflect"
 	"strings"
 
 	"github.com/acme/progressive-profiling/server/internal/engine"
 )
 
-// texts are the step's own words (the catalog supplies field labels and the title).
+// texts are the step's own words (the catalog supplies field labels and the title), in one
+// language.
 type texts struct {
-	Lang          string
+	Lang          string `json:"-"`
 	Title         string
 	Intro         string
 	Save          string
@@ -31,40 +39,57 @@ type texts struct {
 	NothingKept   string
 }
 
-var textsByLang = map[string]*texts{
-	"en": {
-		Lang: "en", Title: "A few more details", Intro: "This helps us tailor what you see. You can skip it for now.",
-		Save: "Save and continue", Skip: "Not now", Optional: "(optional)", Problem: "There is a problem",
-		ErrorPrefix: "Error:", Choose: "Choose…", Yes: "Yes", No: "No", Topics: "Stay in touch",
-		Done: "Thank you", Returning: "Taking you back to sign-in…", Continue: "Continue",
-		CannotUse: "This page cannot be used", Expired: "This step has expired or its link is not valid.",
-		Used:          "This step was already completed. You can close this page or go back to the application.",
-		Forged:        "This form was opened in another window or has expired. Start signing in again to see it.",
-		Missing:       "This page is part of signing in and cannot be opened on its own.",
-		ContinueLogin: "Continue signing in", NothingKept: "Nothing you entered here was kept.",
-	},
-	"fr": {
-		Lang: "fr", Title: "Quelques précisions", Intro: "Cela nous aide à personnaliser ce que vous voyez. Vous pouvez passer cette étape pour l’instant.",
-		Save: "Enregistrer et continuer", Skip: "Pas maintenant", Optional: "(facultatif)", Problem: "Il y a un problème",
-		ErrorPrefix: "Erreur :", Choose: "Choisir…", Yes: "Oui", No: "Non", Topics: "Restons en contact",
-		Done: "Merci", Returning: "Retour à la connexion…", Continue: "Continuer",
-		CannotUse: "Cette page ne peut pas être utilisée", Expired: "Cette étape a expiré ou son lien n’est pas valide.",
-		Used:          "Cette étape est déjà terminée. Vous pouvez fermer cette page ou revenir à l’application.",
-		Forged:        "Ce formulaire a été ouvert dans une autre fenêtre ou a expiré. Recommencez la connexion pour le revoir.",
-		Missing:       "Cette page fait partie de la connexion et ne peut pas être ouverte seule.",
-		ContinueLogin: "Poursuivre la connexion", NothingKept: "Rien de ce que vous avez saisi ici n’a été conservé.",
-	},
-	"de": {
-		Lang: "de", Title: "Noch ein paar Angaben", Intro: "Das hilft uns, Ihnen Passendes zu zeigen. Sie können diesen Schritt vorerst überspringen.",
-		Save: "Speichern und weiter", Skip: "Jetzt nicht", Optional: "(optional)", Problem: "Es gibt ein Problem",
-		ErrorPrefix: "Fehler:", Choose: "Bitte wählen…", Yes: "Ja", No: "Nein", Topics: "In Kontakt bleiben",
-		Done: "Danke", Returning: "Zurück zur Anmeldung…", Continue: "Weiter",
-		CannotUse: "Diese Seite kann nicht verwendet werden", Expired: "Dieser Schritt ist abgelaufen oder sein Link ist ungültig.",
-		Used:          "Dieser Schritt wurde bereits abgeschlossen. Sie können diese Seite schließen oder zur Anwendung zurückkehren.",
-		Forged:        "Dieses Formular wurde in einem anderen Fenster geöffnet oder ist abgelaufen. Melden Sie sich erneut an, um es zu sehen.",
-		Missing:       "Diese Seite gehört zur Anmeldung und kann nicht allein geöffnet werden.",
-		ContinueLogin: "Anmeldung fortsetzen", NothingKept: "Ihre Eingaben auf dieser Seite wurden nicht gespeichert.",
-	},
+// textsFS holds the step's words, one file per language: texts/<lang>.json, which sets every
+// field of texts but Lang.
+//
+//go:embed texts/*.json
+var textsFS embed.FS
+
+// textsByLang are the step's words by language; English is the fallback.
+var textsByLang = mustLoadTexts(textsFS)
+
+// mustLoadTexts reads the step's words, and panics when a file is malformed, sets an unknown
+// text or leaves one out, or when there is no English.
+func mustLoadTexts(fsys fs.FS) map[string]*texts {
+	names, err := fs.Glob(fsys, "texts/*.json")
+	if err != nil {
+		panic(err)
+	}
+	out := make(map[string]*texts, len(names))
+	for _, name := range names {
+		lang := strings.TrimSuffix(path.Base(name), ".json")
+		t, err := loadTexts(fsys, name)
+		if err != nil {
+			panic(fmt.Sprintf("loginstep: %s: %v", name, err))
+		}
+		t.Lang = lang
+		out[lang] = t
+	}
+	if out["en"] == nil {
+		panic("loginstep: no texts/en.json")
+	}
+	return out
+}
+
+// loadTexts reads one language's words; every text must be given.
+func loadTexts(fsys fs.FS, name string) (*texts, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	t := &texts{}
+	if err := dec.Decode(t); err != nil {
+		return nil, err
+	}
+	v := reflect.ValueOf(t).Elem()
+	for i := range v.NumField() {
+		if f := v.Type().Field(i); f.Name != "Lang" && v.Field(i).String() == "" {
+			return nil, fmt.Errorf("%s is missing", f.Name)
+		}
+	}
+	return t, nil
 }
 
 // textsFor returns the step's words in locale's language ("fr-CA" reads "fr"), English when the
