@@ -47,19 +47,25 @@ const MaxKeyLength = 128
 // MaxFieldsLimit is the largest number of fields a prompt may be asked for; more is a violation.
 const MaxFieldsLimit = 50
 
-// Option is one allowed value of a choice or multi_choice field.
-type Option struct {
-	// Value is what is stored.
-	Value string
+// Labeled is what users see of an item or an option: its label and the label's translations.
+type Labeled struct {
 	// Label is what is shown, in the default language.
 	Label string
 	// Labels holds translations of Label by locale ("fr", "fr-CA").
 	Labels map[string]string
 }
 
-// LocalizedLabel returns the option's label for locale (see Item.LocalizedLabel).
-func (o *Option) LocalizedLabel(locale string) string {
-	return localized(o.Labels, locale, o.Label)
+// LocalizedLabel returns the label for locale: an exact translation, else one for the base
+// language ("fr" for "fr-CA"), else the default label.
+func (l *Labeled) LocalizedLabel(locale string) string {
+	return localized(l.Labels, locale, l.Label)
+}
+
+// Option is one allowed value of a choice or multi_choice field.
+type Option struct {
+	// Value is what is stored.
+	Value string
+	Labeled
 }
 
 // Item is what a field and a topic both are: a key, what users see of it, where it is offered
@@ -68,10 +74,7 @@ type Item struct {
 	// Key names the item: the metadata key a field's value is stored under, or a topic's key in
 	// user_metadata.subscribed.
 	Key string
-	// Label is the item's name shown to users, in the default language.
-	Label string
-	// Labels holds translations of Label by locale ("fr", "fr-CA").
-	Labels map[string]string
+	Labeled
 	// Help is an optional explanation shown with the item.
 	Help string
 	// Helps holds translations of Help by locale.
@@ -85,12 +88,6 @@ type Item struct {
 	// line is where the item starts in the catalog file, lines where each attribute is given.
 	line  int
 	lines map[string]int
-}
-
-// LocalizedLabel returns the label for locale: an exact translation, else one for the base
-// language ("fr" for "fr-CA"), else the default label.
-func (it *Item) LocalizedLabel(locale string) string {
-	return localized(it.Labels, locale, it.Label)
 }
 
 // LocalizedHelp returns the help text for locale, with the same fallbacks as LocalizedLabel.
@@ -163,7 +160,7 @@ type Branding struct {
 	lines map[string]int
 }
 
-// LocalizedTitle returns the title for locale (see Item.LocalizedLabel); empty when the
+// LocalizedTitle returns the title for locale (see Labeled.LocalizedLabel); empty when the
 // catalog sets none.
 func (b *Branding) LocalizedTitle(locale string) string {
 	return localized(b.Titles, locale, b.Title)

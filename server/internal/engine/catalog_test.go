@@ -173,7 +173,7 @@ func TestCatalogBuiltInGo(t *testing.T) {
 }
 
 func TestLocalizedLabel(t *testing.T) {
-	f := &Field{Item: Item{Label: "First name", Labels: map[string]string{"fr": "Prénom", "pt-BR": "Nome"}, Help: "h", Helps: map[string]string{"fr": "aide"}}}
+	f := &Field{Item: Item{Labeled: Labeled{Label: "First name", Labels: map[string]string{"fr": "Prénom", "pt-BR": "Nome"}}, Help: "h", Helps: map[string]string{"fr": "aide"}}}
 	tests := []struct {
 		locale, label, help string
 	}{

@@ -160,15 +160,27 @@ func (p *parser) item(n *yaml.Node, kind string, it *Item, attr func(key string,
 	}
 }
 
+// labelAttr sets label or labels and reports whether key is one of them.
+func (p *parser) labelAttr(l *Labeled, key string, v *yaml.Node) bool {
+	switch key {
+	case "label":
+		l.Label = p.str(v)
+	case "labels":
+		l.Labels = p.strMap(v)
+	default:
+		return false
+	}
+	return true
+}
+
 // itemAttr sets one attribute every item has and reports whether key is one.
 func (p *parser) itemAttr(it *Item, key string, v *yaml.Node) bool {
+	if p.labelAttr(&it.Labeled, key, v) {
+		return true
+	}
 	switch key {
 	case "key":
 		it.Key = p.str(v)
-	case "label":
-		it.Label = p.str(v)
-	case "labels":
-		it.Labels = p.strMap(v)
 	case "help":
 		it.Help = p.str(v)
 	case "helps":
@@ -224,14 +236,10 @@ func (p *parser) option(n *yaml.Node) Option {
 	var o Option
 	seen := false
 	p.mapping(n, func(key string, k, v *yaml.Node) {
-		switch key {
-		case "value":
+		switch {
+		case key == "value":
 			o.Value, seen = p.str(v), true
-		case "label":
-			o.Label = p.str(v)
-		case "labels":
-			o.Labels = p.strMap(v)
-		default:
+		case !p.labelAttr(&o.Labeled, key, v):
 			p.errorf(k.Line, "unknown option attribute %q", key)
 		}
 	})
