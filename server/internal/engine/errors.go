@@ -34,7 +34,7 @@ func (e *ValidationError) Error() string {
 }
 
 // ForbiddenError rejects a submission that touches service-only (app_metadata) fields without
-// being allowed to. It is returned before any validation, so the API can answer
+// being allowed to (see CheckForbidden). It is not a *ValidationError, so the API can answer
 // PERMISSION_DENIED rather than INVALID_ARGUMENT.
 type ForbiddenError struct {
 	// Fields are the request field paths concerned, sorted like violations.

@@ -24,7 +24,7 @@ type Submission struct {
 // CheckedSubmission is a submission whose values and declines were validated on their own,
 // ready to be applied to a profile by ApplySubmission.
 type CheckedSubmission struct {
-	// values are the submitted values, normalised, by key.
+	// values are the submitted values, normalised, sorted by key.
 	values []checkedValue
 	// declines and topics are the declined fields and topics.
 	declines []*Field
@@ -70,6 +70,7 @@ func (e *Engine) CheckSubmission(s Submission) (*CheckedSubmission, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Values that alone are too large are too large for any profile.
 	if _, err := e.ApplySubmission(nil, c); err != nil {
 		return nil, err
 	}

@@ -304,3 +304,35 @@ func scribble(m map[string]any) {
 		m[k] = "scribbled"
 	}
 }
+
+// TestCheckThenApplyIsSubmit: CheckSubmission reports what Submit reports for an empty profile
+// (app_metadata aside, which CheckForbidden decides), and ApplySubmission of what it returns
+// gives the patch Submit gives.
+func TestCheckThenApplyIsSubmit(t *testing.T) {
+	e := newEngine(t, submitCatalog)
+	stored := profile(nil,
+		map[string]any{"first_name": "Ada", "title": "CTO"},
+		declined(map[string]any{"age": t0.Add(-time.Hour).Format(time.RFC3339)}))
+	for _, s := range []Submission{
+		{},
+		{Values: map[string]any{"first_name": " Grace ", "title": nil, "age": 3.0}},
+		{Values: map[string]any{"plan": "pro", "langs": []any{"rust"}}, Declines: []string{"title"}, DeclineTopics: []string{"weekly-digest"}},
+		{Values: map[string]any{"age": 3.0, "a.b": 1.0}, Declines: []string{"age", "nope"}},
+		{Values: map[string]any{"title": strings.Repeat("x", 600)}},
+	} {
+		s.AllowAppMetadata = true
+		_, wantErr := e.Submit(&store.Profile{}, s)
+		c, err := e.CheckSubmission(s)
+		if diff := cmp.Diff(wantErr, err); diff != "" {
+			t.Errorf("CheckSubmission(%+v) error (-Submit +CheckSubmission):\n%s", s, diff)
+		}
+		if err != nil {
+			continue
+		}
+		want, wantErr := e.Submit(stored, s)
+		got, err := e.ApplySubmission(stored, c)
+		if diff := cmp.Diff(want, got); diff != "" || !cmp.Equal(wantErr, err) {
+			t.Errorf("ApplySubmission(%+v) = %v, %v; Submit gives %v, %v", s, got, err, want, wantErr)
+		}
+	}
+}
