@@ -1,5 +1,7 @@
 // Package store defines how the service reads and writes users' profiles, shaped like Auth0
-// users, and the errors every backend reports. It holds no backend and no profiling rules.
+// users, the errors every backend reports, and the rules on what every backend keys by and
+// stores: user ids (CheckUserID) and the characters of text (CheckText). It holds no backend
+// and no profiling rules.
 package store
 
 import (
