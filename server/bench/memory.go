@@ -119,7 +119,7 @@ func auth0Memory(ctx context.Context, n int) (memoryResult, error) {
 	}
 	st, err := auth0.New(ctx, auth0.Config{
 		Domain: dbl.URL(), ClientID: auth0test.ClientID, ClientSecret: auth0test.ClientSecret,
-		CacheSize: n + 10, RequestsPerSecond: 1e9, Burst: 1 << 30,
+		CacheSize: n + 10, ReadsPerSecond: 1e9, ReadBurst: 1 << 30,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -174,14 +174,14 @@ func (s *Server) openStore(ctx context.Context) (store.Store, error) {
 	switch cfg.Store {
 	case config.StoreAuth0:
 		acfg := auth0.Config{
-			Domain:            cfg.Auth0Domain,
-			ClientID:          cfg.Auth0ClientID,
-			ClientSecret:      cfg.Auth0ClientSecret,
-			RequestsPerSecond: cfg.Auth0ReadsPerSecond,
-			Burst:             cfg.Auth0ReadBurst,
-			WritesPerSecond:   cfg.Auth0WritesPerSecond,
-			WriteBurst:        cfg.Auth0WriteBurst,
-			Logger:            logger,
+			Domain:          cfg.Auth0Domain,
+			ClientID:        cfg.Auth0ClientID,
+			ClientSecret:    cfg.Auth0ClientSecret,
+			ReadsPerSecond:  cfg.Auth0ReadsPerSecond,
+			ReadBurst:       cfg.Auth0ReadBurst,
+			WritesPerSecond: cfg.Auth0WritesPerSecond,
+			WriteBurst:      cfg.Auth0WriteBurst,
+			Logger:          logger,
 		}
 		if cfg.RedisURL != "" {
 			coord, err := s.openRedis(ctx, acfg)

@@ -1,6 +1,7 @@
 package auth0
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,9 +41,9 @@ type Config struct {
 	CacheSize int
 	CacheTTL  time.Duration
 
-	// RequestsPerSecond and Burst size the client-side limiter of reads (GET user).
-	RequestsPerSecond float64
-	Burst             int
+	// ReadsPerSecond and ReadBurst size the client-side limiter of reads (GET user).
+	ReadsPerSecond float64
+	ReadBurst      int
 	// WritesPerSecond and WriteBurst size the client-side limiter of writes (PATCH user).
 	WritesPerSecond float64
 	WriteBurst      int
@@ -80,8 +81,8 @@ func (c Config) Validate() error {
 	}{
 		{"CacheSize", c.CacheSize < 0},
 		{"CacheTTL", c.CacheTTL < 0},
-		{"RequestsPerSecond", c.RequestsPerSecond < 0},
-		{"Burst", c.Burst < 0},
+		{"ReadsPerSecond", c.ReadsPerSecond < 0},
+		{"ReadBurst", c.ReadBurst < 0},
 		{"WritesPerSecond", c.WritesPerSecond < 0},
 		{"WriteBurst", c.WriteBurst < 0},
 		{"AttemptTimeout", c.AttemptTimeout < 0},
@@ -104,27 +105,13 @@ func (c Config) baseURL() (*url.URL, error) {
 
 // withDefaults returns c with zero settings replaced by the defaults.
 func (c Config) withDefaults() Config {
-	if c.CacheSize == 0 {
-		c.CacheSize = DefaultCacheSize
-	}
-	if c.CacheTTL == 0 {
-		c.CacheTTL = DefaultCacheTTL
-	}
-	if c.RequestsPerSecond == 0 {
-		c.RequestsPerSecond = DefaultReadsPerSecond
-	}
-	if c.Burst == 0 {
-		c.Burst = DefaultReadBurst
-	}
-	if c.WritesPerSecond == 0 {
-		c.WritesPerSecond = DefaultWritesPerSecond
-	}
-	if c.WriteBurst == 0 {
-		c.WriteBurst = DefaultWriteBurst
-	}
-	if c.AttemptTimeout == 0 {
-		c.AttemptTimeout = DefaultAttemptTimeout
-	}
+	c.CacheSize = cmp.Or(c.CacheSize, DefaultCacheSize)
+	c.CacheTTL = cmp.Or(c.CacheTTL, DefaultCacheTTL)
+	c.ReadsPerSecond = cmp.Or(c.ReadsPerSecond, DefaultReadsPerSecond)
+	c.ReadBurst = cmp.Or(c.ReadBurst, DefaultReadBurst)
+	c.WritesPerSecond = cmp.Or(c.WritesPerSecond, DefaultWritesPerSecond)
+	c.WriteBurst = cmp.Or(c.WriteBurst, DefaultWriteBurst)
+	c.AttemptTimeout = cmp.Or(c.AttemptTimeout, DefaultAttemptTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -133,7 +120,7 @@ func (c Config) withDefaults() Config {
 
 // readRate and writeRate are the configured budgets of reads and writes.
 func (c Config) readRate() replicas.Rate {
-	return replicas.Rate{PerSecond: c.RequestsPerSecond, Burst: c.Burst}
+	return replicas.Rate{PerSecond: c.ReadsPerSecond, Burst: c.ReadBurst}
 }
 
 func (c Config) writeRate() replicas.Rate {

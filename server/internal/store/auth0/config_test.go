@@ -29,7 +29,7 @@ func TestConfigValidateNamesTheVariableAtFault(t *testing.T) {
 		{"a missing client id", func(c *Config) { c.ClientID = " " }, "AUTH0_CLIENT_ID: required"},
 		{"a missing client secret", func(c *Config) { c.ClientSecret = "" }, "AUTH0_CLIENT_SECRET: required"},
 		{"a negative cache size", func(c *Config) { c.CacheSize = -1 }, "CacheSize must not be negative"},
-		{"a negative rate", func(c *Config) { c.RequestsPerSecond = -1 }, "RequestsPerSecond must not be negative"},
+		{"a negative rate", func(c *Config) { c.ReadsPerSecond = -1 }, "ReadsPerSecond must not be negative"},
 		{"a negative attempt timeout", func(c *Config) { c.AttemptTimeout = -1 }, "AttemptTimeout must not be negative"},
 	}
 	for _, tt := range tests {

@@ -192,7 +192,7 @@ func TestClientSideLimiter(t *testing.T) {
 			srv := newDouble(t)
 			srv.AddUser("auth0|one", nil)
 			srv.AddUser("auth0|two", nil)
-			s := newTestStore(t, srv, func(c *Config) { c.RequestsPerSecond, c.Burst = tt.perSecond, 1 })
+			s := newTestStore(t, srv, func(c *Config) { c.ReadsPerSecond, c.ReadBurst = tt.perSecond, 1 })
 			if _, err := s.Get(t.Context(), "auth0|one"); err != nil {
 				t.Fatalf("first Get: %v", err)
 			}

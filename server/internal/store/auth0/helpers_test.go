@@ -25,14 +25,14 @@ func newDouble(t *testing.T) *auth0test.Server {
 // testConfig is a configuration for srv with generous limits, adjusted by mods.
 func testConfig(srv *auth0test.Server, mods ...func(*Config)) Config {
 	cfg := Config{
-		Domain:            srv.URL(),
-		ClientID:          auth0test.ClientID,
-		ClientSecret:      auth0test.ClientSecret,
-		RequestsPerSecond: 1000,
-		Burst:             1000,
-		WritesPerSecond:   1000,
-		WriteBurst:        1000,
-		AttemptTimeout:    2 * time.Second,
+		Domain:          srv.URL(),
+		ClientID:        auth0test.ClientID,
+		ClientSecret:    auth0test.ClientSecret,
+		ReadsPerSecond:  1000,
+		ReadBurst:       1000,
+		WritesPerSecond: 1000,
+		WriteBurst:      1000,
+		AttemptTimeout:  2 * time.Second,
 	}
 	for _, m := range mods {
 		m(&cfg)

@@ -127,7 +127,7 @@ func TestReplicasShareOneBudget(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	srv := newDouble(t)
 	// A burst of 6, then one read every 2 s.
-	limit := func(c *Config) { c.RequestsPerSecond, c.Burst = 0.5, 6 }
+	limit := func(c *Config) { c.ReadsPerSecond, c.ReadBurst = 0.5, 6 }
 	stores := []*Store{newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit), newReplica(t, srv, rdb, prefix, limit)}
 	// One read tells the replicas Auth0's bucket size (large), in the background.
 	srv.AddUser("auth0|first", nil)
@@ -295,7 +295,7 @@ func TestCallerOfASharedReadBeyondTheBudgetIsToldInTime(t *testing.T) {
 	srv.AddUser("auth0|first", nil)
 	srv.AddUser("auth0|second", nil)
 	// One read, then one every 5 s; an attempt may wait that long.
-	s := newReplica(t, srv, rdb, "t:", func(c *Config) { c.RequestsPerSecond, c.Burst, c.AttemptTimeout = 0.2, 1, 10*time.Second })
+	s := newReplica(t, srv, rdb, "t:", func(c *Config) { c.ReadsPerSecond, c.ReadBurst, c.AttemptTimeout = 0.2, 1, 10*time.Second })
 	if _, err := s.Get(t.Context(), "auth0|first"); err != nil {
 		t.Fatal(err)
 	}
