@@ -38,6 +38,7 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		// -h printed the usage: not a failure.
 	case err != nil:
+		// The one place an error is printed: the flag sets print only the usage.
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
@@ -103,24 +104,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data-dir", envOr("PROFILE_DATA_DIR", "./data"), "folder of the embedded store (env PROFILE_DATA_DIR)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: server import [--data-dir DIR] FILE|-")
-		fmt.Fprintln(stderr, "Imports a JSON array of Auth0-shaped users into the embedded store (stop the server first).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	imp, err := config.ParseImport(args, os.Getenv, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("import needs exactly one FILE (or - for standard input)")
-	}
 	var in io.Reader = os.Stdin
-	if name := fs.Arg(0); name != "-" {
-		f, err := os.Open(name)
+	if imp.File != "-" {
+		f, err := os.Open(imp.File)
 		if err != nil {
 			return err
 		}
@@ -131,7 +121,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	st, err := embedded.Open(embedded.Options{Dir: *dir})
+	st, err := embedded.Open(embedded.Options{Dir: imp.DataDir})
 	if err != nil {
 		return fmt.Errorf("PROFILE_DATA_DIR: %w", err)
 	}
@@ -140,13 +130,6 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d users into %s\n", n, *dir)
+	fmt.Fprintf(stdout, "imported %d users into %s\n", n, imp.DataDir)
 	return nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

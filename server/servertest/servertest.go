@@ -66,10 +66,9 @@ func (s *Server) start(catalogPath string, users []User) error {
 			return fmt.Errorf("import: %w", err)
 		}
 	}
-	cfg := config.Config{
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Store: config.StoreEmbedded, DataDir: s.dir,
-		CatalogPath: catalogPath, LogLevel: "error", ShutdownTimeout: 5 * time.Second, MaxBodyBytes: 64 << 10,
-	}
+	cfg := config.Default()
+	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.CatalogPath, cfg.LogLevel, cfg.ShutdownTimeout = s.dir, catalogPath, "error", 5*time.Second
 	srv, err := app.New(cfg, slog.New(slog.DiscardHandler), app.Options{Store: st})
 	if err != nil {
 		st.Close()

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -40,7 +39,7 @@ type Server struct {
 	engine   *engine.Engine
 	verifier *auth.Verifier
 	metrics  *telemetry.Metrics
-	// traceOpt installs tracing on the gRPC server when OTEL_* variables ask for it (else nil);
+	// traceOpt installs tracing on the gRPC server when the configuration asks for it (else nil);
 	// traceShutdown flushes spans.
 	traceOpt      grpc.ServerOption
 	traceShutdown func(context.Context) error
@@ -105,7 +104,7 @@ func New(cfg config.Config, logger *slog.Logger, opts Options) (*Server, error) 
 		}
 		s.verifier = v
 	}
-	traceOpt, traceShutdown, err := telemetry.SetupTracing(ctx, os.Getenv)
+	traceOpt, traceShutdown, err := telemetry.SetupTracing(ctx, cfg.Tracing)
 	if err != nil {
 		s.Close()
 		return nil, err

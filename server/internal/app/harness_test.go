@@ -49,11 +49,10 @@ type serverOptions struct {
 }
 
 func testConfig(dir string) config.Config {
-	return config.Config{
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Store: config.StoreEmbedded, DataDir: dir,
-		LogLevel: "info", ShutdownTimeout: 5 * time.Second, MaxBodyBytes: 64 << 10,
-	}
+	c := config.Default()
+	c.GRPCAddr, c.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	c.DataDir, c.ShutdownTimeout = dir, 5*time.Second
+	return c
 }
 
 func startServer(t testing.TB, o serverOptions) *testServer {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/progressive-profiling/server/internal/config"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 	"github.com/acme/progressive-profiling/server/internal/testlog"
 )
 
@@ -14,7 +16,9 @@ import (
 func TestRESTCallsAreTraced(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "console") // spans go to stdout, shown with -v
 	logs := &testlog.Buffer{}
-	ts := startServer(t, serverOptions{logs: logs})
+	ts := startServer(t, serverOptions{logs: logs, cfg: func(c *config.Config) {
+		c.Tracing = telemetry.Tracing{Enabled: true, ServiceName: telemetry.DefaultServiceName}
+	}})
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 	req, _ := http.NewRequest(http.MethodGet, ts.httpURL+"/v1/users/auth0%7Ctraced/missing-fields", nil)
 	req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")

@@ -13,7 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/netaddr"
+	"github.com/acme/progressive-profiling/server/internal/replicas"
+	"github.com/acme/progressive-profiling/server/internal/store/auth0"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
 // Store backends.
@@ -22,7 +26,8 @@ const (
 	StoreAuth0    = "auth0"
 )
 
-// Config is the whole configuration of the server.
+// Config is the whole configuration of the server command: every setting it reads, from flags,
+// environment variables or both.
 type Config struct {
 	GRPCAddr    string // PROFILE_GRPC_ADDR
 	HTTPAddr    string // PROFILE_HTTP_ADDR
@@ -39,7 +44,8 @@ type Config struct {
 
 	// Auth0ReadsPerSecond, Auth0ReadBurst, Auth0WritesPerSecond and Auth0WriteBurst size the
 	// client-side limiters on Management API reads (GET) and writes (PATCH) to the tenant's
-	// plan, divided by the number of replicas.
+	// plan: without PROFILE_REDIS_URL they are this process's share (the plan divided by the
+	// number of replicas); with it, the budget all replicas share.
 	Auth0ReadsPerSecond  float64
 	Auth0ReadBurst       int
 	Auth0WritesPerSecond float64
@@ -85,6 +91,9 @@ type Config struct {
 	// LoginTokenTTL is the lifetime of the token the step sends back to /continue
 	// (PROFILE_LOGIN_TOKEN_TTL).
 	LoginTokenTTL time.Duration
+
+	// Tracing is read from the OTEL_* variables (environment only).
+	Tracing telemetry.Tracing
 }
 
 // Limits of the login step's settings.
@@ -97,6 +106,9 @@ const (
 	maxLoginTokenTTL    = 15 * time.Minute
 )
 
+// DefaultDataDir is the folder of the embedded store when PROFILE_DATA_DIR is not set.
+const DefaultDataDir = "./data"
+
 // variable binds a flag to its environment variable.
 type variable struct {
 	flag, env, usage string
@@ -104,19 +116,35 @@ type variable struct {
 	set              func(string) error
 }
 
+// usageHeader starts the help of the server command.
+const usageHeader = `usage: server [flags]              serve gRPC and REST (flags win over environment variables)
+       server import [flags] FILE  import users' root attributes into the embedded store (server import -h)
+
+flags:
+`
+
+// tracingUsage ends the help of the server command: the variables without a flag.
+const tracingUsage = `
+tracing (OpenTelemetry, environment only; off unless one of the first three asks for it):
+  OTEL_TRACES_EXPORTER         otlp, console or none
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+                               where OTLP traces go (turn tracing on with the otlp exporter)
+  OTEL_SDK_DISABLED            true turns tracing off whatever the others say
+  OTEL_SERVICE_NAME            service.name of traces (default %s)
+  other OTEL_* variables (protocol, headers, sampler, resource attributes) are read by the
+  OpenTelemetry SDK
+`
+
 // Parse fills a Config from command-line arguments, falling back on the environment (getenv)
-// and then on defaults, and validates it. Flags win over the environment.
+// and then on defaults, and validates it. Flags win over the environment. The help (-h), and a
+// command line the flags refuse, print the usage to usageOut; the error itself is left to the
+// caller to print.
 func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
 	var c Config
-	vars := c.variables()
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(usageOut)
-	values := make(map[string]*string, len(vars))
-	for _, v := range vars {
-		// The help shows the built-in default, never the environment's value (which may be a
-		// secret such as AUTH0_CLIENT_SECRET).
-		values[v.flag] = fs.String(v.flag, v.def, fmt.Sprintf("%s (env %s)", v.usage, v.env))
-	}
+	fs := newFlagSet("server", usageOut, func() { fmt.Fprint(usageOut, usageHeader) }, func() {
+		fmt.Fprintf(usageOut, tracingUsage, telemetry.DefaultServiceName)
+	})
+	fill := bind(fs, c.variables(), getenv)
 	insecure := fs.Bool("insecure-no-auth", false, "serve non-loopback addresses without caller authentication (env PROFILE_INSECURE_NO_AUTH=true); never in production")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -124,16 +152,8 @@ func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Confi
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for _, v := range vars {
-		val := *values[v.flag]
-		if e := getenv(v.env); e != "" && !given[v.flag] {
-			val = e
-		}
-		if err := v.set(val); err != nil {
-			return c, fmt.Errorf("%s (--%s): %w", v.env, v.flag, err)
-		}
+	if err := fill(); err != nil {
+		return c, err
 	}
 	c.InsecureNoAuth = *insecure
 	if e := getenv("PROFILE_INSECURE_NO_AUTH"); e != "" && !*insecure {
@@ -143,18 +163,103 @@ func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Confi
 		}
 		c.InsecureNoAuth = b
 	}
+	tracing, err := telemetry.TracingFromEnv(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.Tracing = tracing
 	return c, c.Validate()
 }
 
-func (c *Config) variables() []variable {
-	str := func(p *string) func(string) error {
-		return func(s string) error { *p = strings.TrimSpace(s); return nil }
+// Import is the configuration of the import command.
+type Import struct {
+	DataDir string // PROFILE_DATA_DIR
+	// File is the JSON file to import, "-" for standard input.
+	File string
+}
+
+// ParseImport reads the import command's arguments (those after "import"), as Parse does.
+func ParseImport(args []string, getenv func(string) string, usageOut io.Writer) (Import, error) {
+	var imp Import
+	fs := newFlagSet("import", usageOut, func() {
+		fmt.Fprintln(usageOut, "usage: server import [--data-dir DIR] FILE|-")
+		fmt.Fprintln(usageOut, "Imports a JSON array of Auth0-shaped users into the embedded store (stop the server first).")
+	}, nil)
+	fill := bind(fs, []variable{dataDir(&imp.DataDir)}, getenv)
+	if err := fs.Parse(args); err != nil {
+		return imp, err
 	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return imp, errors.New("import needs exactly one FILE (or - for standard input)")
+	}
+	imp.File = fs.Arg(0)
+	if err := fill(); err != nil {
+		return imp, err
+	}
+	if imp.DataDir == "" {
+		return imp, errors.New("PROFILE_DATA_DIR: must not be empty")
+	}
+	return imp, nil
+}
+
+// newFlagSet returns a flag set whose usage is head, the flags, then tail (when not nil), on
+// usageOut. The flag package's own messages are dropped: the caller prints the error once.
+func newFlagSet(name string, usageOut io.Writer, head, tail func()) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		head()
+		fs.SetOutput(usageOut)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		if tail != nil {
+			tail()
+		}
+	}
+	return fs
+}
+
+// bind defines a flag for each variable on fs and returns the function that, after fs.Parse,
+// sets each one from its flag if given, else from its environment variable if set, else from
+// its default.
+func bind(fs *flag.FlagSet, vars []variable, getenv func(string) string) func() error {
+	values := make(map[string]*string, len(vars))
+	for _, v := range vars {
+		// The help shows the built-in default, never the environment's value (which may be a
+		// secret such as AUTH0_CLIENT_SECRET).
+		values[v.flag] = fs.String(v.flag, v.def, fmt.Sprintf("%s (env %s)", v.usage, v.env))
+	}
+	return func() error {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for _, v := range vars {
+			val := *values[v.flag]
+			if e := getenv(v.env); e != "" && !given[v.flag] {
+				val = e
+			}
+			if err := v.set(val); err != nil {
+				return fmt.Errorf("%s (--%s): %w", v.env, v.flag, err)
+			}
+		}
+		return nil
+	}
+}
+
+// dataDir is the variable of the embedded store's folder, which the import command shares.
+func dataDir(p *string) variable {
+	return variable{"data-dir", "PROFILE_DATA_DIR", "folder of the embedded store", DefaultDataDir, str(p)}
+}
+
+// budgetUsage ends the help of the Management API budget settings: who shares them.
+const budgetUsage = "; this process's own, or with PROFILE_REDIS_URL the budget all replicas share"
+
+func (c *Config) variables() []variable {
 	return []variable{
 		{"grpc-addr", "PROFILE_GRPC_ADDR", "gRPC listen address", "127.0.0.1:9090", str(&c.GRPCAddr)},
 		{"http-addr", "PROFILE_HTTP_ADDR", "REST gateway, health and metrics listen address", "127.0.0.1:8080", str(&c.HTTPAddr)},
 		{"store", "PROFILE_STORE", "profile store: embedded or auth0", StoreEmbedded, str(&c.Store)},
-		{"data-dir", "PROFILE_DATA_DIR", "folder of the embedded store", "./data", str(&c.DataDir)},
+		dataDir(&c.DataDir),
 		{"catalog", "PROFILE_CATALOG", "path of the field catalog YAML (built-in catalog when empty)", "", str(&c.CatalogPath)},
 		{"cors-origins", "PROFILE_CORS_ORIGINS", "comma-separated browser origins allowed on REST", "", func(s string) error {
 			c.CORSOrigins = nil
@@ -170,38 +275,20 @@ func (c *Config) variables() []variable {
 		{"auth0-client-secret", "AUTH0_CLIENT_SECRET", "Management API client secret (prefer the environment variable)", "", str(&c.Auth0ClientSecret)},
 		{"auth0-audience", "AUTH0_AUDIENCE", "API identifier callers' tokens must carry; turns caller auth on", "", str(&c.Auth0Audience)},
 		{"auth0-issuer", "AUTH0_ISSUER", "expected token issuer (default https://AUTH0_DOMAIN/)", "", str(&c.Auth0Issuer)},
-		{"auth0-reads-per-second", "AUTH0_READS_PER_SECOND", "Management API reads (GET) per second allowed to this process (self-service plan: 500/min)", "8.33", positiveFloat(&c.Auth0ReadsPerSecond)},
-		{"auth0-read-burst", "AUTH0_READ_BURST", "Management API read burst allowed to this process", "40", positiveInt(&c.Auth0ReadBurst)},
-		{"auth0-writes-per-second", "AUTH0_WRITES_PER_SECOND", "Management API writes (PATCH) per second allowed to this process (self-service plan: 200/min)", "3.33", positiveFloat(&c.Auth0WritesPerSecond)},
-		{"auth0-write-burst", "AUTH0_WRITE_BURST", "Management API write burst allowed to this process", "20", positiveInt(&c.Auth0WriteBurst)},
-		{"login-step", "PROFILE_LOGIN_STEP", "serve the hosted login step at /login/profile for the Auth0 post-login Action: true or false", "false", func(s string) error {
-			b, err := strconv.ParseBool(strings.TrimSpace(s))
-			if err != nil {
-				return fmt.Errorf("%q is not true or false", s)
-			}
-			c.LoginStep = b
-			return nil
-		}},
+		{"auth0-reads-per-second", "AUTH0_READS_PER_SECOND", "Management API reads (GET) per second" + budgetUsage + " (self-service plan: 500/min)", formatFloat(auth0.DefaultReadsPerSecond), positiveFloat(&c.Auth0ReadsPerSecond)},
+		{"auth0-read-burst", "AUTH0_READ_BURST", "Management API read burst" + budgetUsage, strconv.Itoa(auth0.DefaultReadBurst), positiveInt(&c.Auth0ReadBurst)},
+		{"auth0-writes-per-second", "AUTH0_WRITES_PER_SECOND", "Management API writes (PATCH) per second" + budgetUsage + " (self-service plan: 200/min)", formatFloat(auth0.DefaultWritesPerSecond), positiveFloat(&c.Auth0WritesPerSecond)},
+		{"auth0-write-burst", "AUTH0_WRITE_BURST", "Management API write burst" + budgetUsage, strconv.Itoa(auth0.DefaultWriteBurst), positiveInt(&c.Auth0WriteBurst)},
+		{"login-step", "PROFILE_LOGIN_STEP", "serve the hosted login step at /login/profile for the Auth0 post-login Action: true or false", "false",
+			parsed(&c.LoginStep, trimmed(strconv.ParseBool), func(bool) bool { return true }, "true or false")},
 		{"login-secret", "PROFILE_LOGIN_SECRET", "secret shared with the Auth0 Action that signs the login step's tokens, at least 32 bytes (prefer the environment variable)", "", str(&c.LoginSecret)},
 		{"login-domain", "PROFILE_LOGIN_DOMAIN", "domain users log in on (a custom domain, if any): the issuer of the Action's tokens and the host of /continue (default AUTH0_DOMAIN)", "", str(&c.LoginDomain)},
-		{"login-token-ttl", "PROFILE_LOGIN_TOKEN_TTL", "lifetime of the token the login step sends back to Auth0's /continue (10s to 15m)", "2m", func(s string) error {
-			d, err := time.ParseDuration(strings.TrimSpace(s))
-			if err != nil || d < minLoginTokenTTL || d > maxLoginTokenTTL {
-				return fmt.Errorf("%q is not a duration between 10s and 15m", s)
-			}
-			c.LoginTokenTTL = d
-			return nil
-		}},
+		{"login-token-ttl", "PROFILE_LOGIN_TOKEN_TTL", "lifetime of the token the login step sends back to Auth0's /continue (10s to 15m)", loginstep.DefaultTokenTTL.String(),
+			parsed(&c.LoginTokenTTL, trimmed(time.ParseDuration), func(d time.Duration) bool { return d >= minLoginTokenTTL && d <= maxLoginTokenTTL }, "a duration between 10s and 15m")},
 		{"redis-url", "PROFILE_REDIS_URL", "Redis shared by replicas on the auth0 store (redis:// or rediss://); one replica when empty", "", str(&c.RedisURL)},
-		{"redis-prefix", "PROFILE_REDIS_PREFIX", "prefix of this deployment's Redis keys", "profile:", str(&c.RedisPrefix)},
-		{"redis-lock-lease", "PROFILE_REDIS_LOCK_LEASE", "how long a replica's write lock on a user lasts unless released (at least 3s)", "15s", func(s string) error {
-			d, err := time.ParseDuration(s)
-			if err != nil || d < MinRedisLockLease {
-				return fmt.Errorf("%q is not a duration of at least %s", s, MinRedisLockLease)
-			}
-			c.RedisLockLease = d
-			return nil
-		}},
+		{"redis-prefix", "PROFILE_REDIS_PREFIX", "prefix of this deployment's Redis keys", replicas.DefaultPrefix, str(&c.RedisPrefix)},
+		{"redis-lock-lease", "PROFILE_REDIS_LOCK_LEASE", "how long a replica's write lock on a user lasts unless released (at least 3s)", replicas.DefaultLease.String(),
+			parsed(&c.RedisLockLease, time.ParseDuration, func(d time.Duration) bool { return d >= MinRedisLockLease }, "a duration of at least "+MinRedisLockLease.String())},
 		{"debug-addr", "PROFILE_DEBUG_ADDR", "loopback address serving Go's pprof profiles at /debug/pprof/ (off when empty)", "", str(&c.DebugAddr)},
 		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
 		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", positiveDuration(&c.ShutdownTimeout)},
@@ -210,49 +297,47 @@ func (c *Config) variables() []variable {
 		{"grpc-max-calls", "PROFILE_GRPC_MAX_CALLS", "most concurrent gRPC calls, all connections together; more are refused with UNAVAILABLE", "1000", positiveInt(&c.GRPCMaxCalls)},
 		{"grpc-handshake-timeout", "PROFILE_GRPC_HANDSHAKE_TIMEOUT", "time a new gRPC connection has to complete its handshake", "10s", positiveDuration(&c.GRPCHandshakeTimeout)},
 		{"http-max-connections", "PROFILE_HTTP_MAX_CONNECTIONS", "most HTTP connections open at once; more wait to be accepted", "512", positiveInt(&c.HTTPMaxConnections)},
-		{"max-body-bytes", "PROFILE_MAX_BODY_BYTES", "largest request accepted: REST body or gRPC message", "65536", func(s string) error {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n <= 0 {
-				return fmt.Errorf("%q is not a positive whole number", s)
-			}
-			c.MaxBodyBytes = n
-			return nil
-		}},
+		{"max-body-bytes", "PROFILE_MAX_BODY_BYTES", "largest request accepted: REST body or gRPC message", "65536",
+			parsed(&c.MaxBodyBytes, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }, func(n int64) bool { return n > 0 }, "a positive whole number")},
 	}
+}
+
+// parsed returns a setter that parses a value, checks it with ok and stores it in *p; it fails
+// with the value and want, what a valid value is.
+func parsed[T any](p *T, parse func(string) (T, error), ok func(T) bool, want string) func(string) error {
+	return func(s string) error {
+		v, err := parse(s)
+		if err != nil || !ok(v) {
+			return fmt.Errorf("%q is not %s", s, want)
+		}
+		*p = v
+		return nil
+	}
+}
+
+// trimmed is parse applied to its input without surrounding spaces.
+func trimmed[T any](parse func(string) (T, error)) func(string) (T, error) {
+	return func(s string) (T, error) { return parse(strings.TrimSpace(s)) }
+}
+
+func str(p *string) func(string) error {
+	return func(s string) error { *p = strings.TrimSpace(s); return nil }
 }
 
 func positiveFloat(p *float64) func(string) error {
-	return func(s string) error {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f <= 0 {
-			return fmt.Errorf("%q is not a positive number", s)
-		}
-		*p = f
-		return nil
-	}
+	return parsed(p, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }, func(f float64) bool { return f > 0 }, "a positive number")
 }
 
 func positiveDuration(p *time.Duration) func(string) error {
-	return func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%q is not a positive duration such as 10s", s)
-		}
-		*p = d
-		return nil
-	}
+	return parsed(p, time.ParseDuration, func(d time.Duration) bool { return d > 0 }, "a positive duration such as 10s")
 }
 
 func positiveInt(p *int) func(string) error {
-	return func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 || n > math.MaxInt32 {
-			return fmt.Errorf("%q is not a positive whole number", s)
-		}
-		*p = n
-		return nil
-	}
+	return parsed(p, strconv.Atoi, func(n int) bool { return n > 0 && n <= math.MaxInt32 }, "a positive whole number")
 }
+
+// formatFloat writes f as Parse reads it back, to the last digit.
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // MinRedisLockLease is the shortest write lock lease accepted: the store's work under a lock
 // ends 2 s before the lease does, and needs at least a second.
@@ -394,11 +479,9 @@ func isLoopbackIPPort(addr string) bool {
 
 // Default returns the configuration Parse gives without flags or environment variables.
 func Default() Config {
-	var c Config
-	for _, v := range c.variables() {
-		if err := v.set(v.def); err != nil {
-			panic(fmt.Sprintf("config: default of %s: %v", v.env, err))
-		}
+	c, err := Parse(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		panic(fmt.Sprintf("config: the defaults are not valid: %v", err))
 	}
 	return c
 }

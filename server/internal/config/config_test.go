@@ -9,6 +9,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/progressive-profiling/server/internal/loginstep"
+	"github.com/acme/progressive-profiling/server/internal/replicas"
+	"github.com/acme/progressive-profiling/server/internal/store/auth0"
+	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -220,5 +225,98 @@ func TestResourceLimits(t *testing.T) {
 	bad := map[string]string{"PROFILE_GRPC_MAX_STREAMS": "0", "PROFILE_GRPC_HANDSHAKE_TIMEOUT": "soon"}
 	if _, err := Parse(nil, env(bad), io.Discard); err == nil || !strings.Contains(err.Error(), "PROFILE_GRPC_MAX_STREAMS") {
 		t.Errorf("a zero stream limit: got %v, want an error naming PROFILE_GRPC_MAX_STREAMS", err)
+	}
+}
+
+// TestDefaultsComeFromTheirPackages: the defaults of settings that a package owns are that
+// package's own.
+func TestDefaultsComeFromTheirPackages(t *testing.T) {
+	c := Default()
+	got := []any{c.Auth0ReadsPerSecond, c.Auth0ReadBurst, c.Auth0WritesPerSecond, c.Auth0WriteBurst,
+		c.RedisPrefix, c.RedisLockLease, c.LoginTokenTTL, c.Tracing}
+	want := []any{auth0.DefaultReadsPerSecond, auth0.DefaultReadBurst, auth0.DefaultWritesPerSecond, auth0.DefaultWriteBurst,
+		replicas.DefaultPrefix, replicas.DefaultLease, loginstep.DefaultTokenTTL,
+		telemetry.Tracing{ServiceName: telemetry.DefaultServiceName}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+func TestHelpNamesTheImportCommandAndTheTracingVariables(t *testing.T) {
+	var out strings.Builder
+	if _, err := Parse([]string{"-h"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("Parse(-h) error = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"server import", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "with PROFILE_REDIS_URL the budget all replicas share"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help does not say %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestARefusedCommandLineLeavesItsErrorToTheCaller: the usage is printed, the error is returned
+// and not printed, so that the command prints it once.
+func TestARefusedCommandLineLeavesItsErrorToTheCaller(t *testing.T) {
+	for _, args := range [][]string{{"--no-such-flag"}, {"--grpc-max-calls"}} {
+		var out strings.Builder
+		_, err := Parse(args, env(nil), &out)
+		if err == nil {
+			t.Fatalf("Parse(%q): got nil error", args)
+		}
+		if strings.Contains(out.String(), err.Error()) || !strings.Contains(out.String(), "usage: server") {
+			t.Errorf("Parse(%q) printed:\n%s\nwant the usage without the error %q", args, out.String(), err)
+		}
+	}
+	var out strings.Builder
+	_, err := ParseImport([]string{"--no-such-flag", "users.json"}, env(nil), &out)
+	if err == nil || strings.Contains(out.String(), err.Error()) || !strings.Contains(out.String(), "usage: server import") {
+		t.Errorf("ParseImport printed:\n%s\nwant the usage without the error %v", out.String(), err)
+	}
+}
+
+func TestTracingSettings(t *testing.T) {
+	c, err := Parse(nil, env(map[string]string{"OTEL_TRACES_EXPORTER": "console", "OTEL_SERVICE_NAME": "profiles-eu"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (telemetry.Tracing{Enabled: true, ServiceName: "profiles-eu"}); c.Tracing != want {
+		t.Errorf("Tracing = %+v, want %+v", c.Tracing, want)
+	}
+	if _, err := Parse(nil, env(map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}), io.Discard); err == nil || !strings.Contains(err.Error(), "OTEL_TRACES_EXPORTER") {
+		t.Errorf("an unknown exporter: got %v, want an error naming OTEL_TRACES_EXPORTER", err)
+	}
+	if _, err := Parse(nil, env(map[string]string{"OTEL_TRACES_EXPORTER": "zipkin", "OTEL_SDK_DISABLED": "true"}), io.Discard); err != nil {
+		t.Errorf("an unknown exporter with tracing disabled: got %v, want no error", err)
+	}
+}
+
+func TestImportSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Import
+		wantErr string
+	}{
+		{"default folder", []string{"users.json"}, nil, Import{DataDir: DefaultDataDir, File: "users.json"}, ""},
+		{"folder from the environment", []string{"-"}, map[string]string{"PROFILE_DATA_DIR": "/var/lib/profiles"}, Import{DataDir: "/var/lib/profiles", File: "-"}, ""},
+		{"the flag wins", []string{"--data-dir", "/tmp/p", "users.json"}, map[string]string{"PROFILE_DATA_DIR": "/var/lib/profiles"}, Import{DataDir: "/tmp/p", File: "users.json"}, ""},
+		{"no file", nil, nil, Import{}, "exactly one FILE"},
+		{"two files", []string{"a.json", "b.json"}, nil, Import{}, "exactly one FILE"},
+		{"empty folder", []string{"--data-dir", "", "users.json"}, nil, Import{}, "PROFILE_DATA_DIR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseImport(tt.args, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("ParseImport(%q): got error %v, want one saying %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ParseImport(%q) = %+v, %v; want %+v", tt.args, got, err, tt.want)
+			}
+		})
 	}
 }

@@ -88,13 +88,11 @@ func TestLoginStepInChromium(t *testing.T) {
 	grpcLis, httpLis := listen(t), listen(t)
 	serviceURL := "http://" + httpLis.Addr().String()
 
-	cfg := config.Config{
-		GRPCAddr: grpcLis.Addr().String(), HTTPAddr: httpLis.Addr().String(),
-		Store: config.StoreEmbedded, DataDir: t.TempDir(),
-		Auth0Domain: standinURL, Auth0Audience: audience,
-		LoginStep: true, LoginSecret: secret,
-		LogLevel: "info", ShutdownTimeout: 5 * time.Second, MaxBodyBytes: 64 << 10,
-	}
+	cfg := config.Default()
+	cfg.GRPCAddr, cfg.HTTPAddr = grpcLis.Addr().String(), httpLis.Addr().String()
+	cfg.DataDir, cfg.ShutdownTimeout = t.TempDir(), 5*time.Second
+	cfg.Auth0Domain, cfg.Auth0Audience = standinURL, audience
+	cfg.LoginStep, cfg.LoginSecret = true, secret
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

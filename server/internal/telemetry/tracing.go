@@ -1,9 +1,11 @@
 package telemetry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
@@ -33,28 +35,52 @@ func TracingEnabled(getenv func(string) string) bool {
 	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 }
 
-// SetupTracing starts OpenTelemetry tracing when TracingEnabled(getenv) and returns the gRPC
-// server option that traces every RPC (an otelgrpc stats handler) and a function that flushes
-// and stops the exporter. When tracing is off it returns a nil option, which must not be
-// passed to grpc.NewServer, and a shutdown that does nothing: no tracing code runs per RPC.
+// Tracing is what the service reads of the OTEL_* variables itself. The OpenTelemetry SDK reads
+// the others from the process environment: the exporter (OTEL_TRACES_EXPORTER; OTEL_EXPORTER_OTLP_*
+// for endpoint, protocol and headers), the sampler (OTEL_TRACES_SAMPLER) and resource attributes
+// (OTEL_RESOURCE_ATTRIBUTES).
+type Tracing struct {
+	// Enabled is set when the variables ask for traces (see TracingEnabled).
+	Enabled bool
+	// ServiceName is the service.name of traces: OTEL_SERVICE_NAME, else DefaultServiceName.
+	ServiceName string
+}
+
+// TraceExporters are the values of OTEL_TRACES_EXPORTER the service knows.
+var TraceExporters = []string{"otlp", "console", "none"}
+
+// TracingFromEnv reads Tracing from getenv. When tracing is on, OTEL_TRACES_EXPORTER must be
+// unset or one of TraceExporters.
+func TracingFromEnv(getenv func(string) string) (Tracing, error) {
+	t := Tracing{Enabled: TracingEnabled(getenv), ServiceName: strings.TrimSpace(getenv("OTEL_SERVICE_NAME"))}
+	if t.ServiceName == "" {
+		t.ServiceName = DefaultServiceName
+	}
+	if e := getenv("OTEL_TRACES_EXPORTER"); t.Enabled && e != "" && !slices.Contains(TraceExporters, e) {
+		return t, fmt.Errorf("OTEL_TRACES_EXPORTER: %q is not %s", e, strings.Join(TraceExporters, ", "))
+	}
+	return t, nil
+}
+
+// SetupTracing starts OpenTelemetry tracing when t.Enabled and returns the gRPC server option
+// that traces every RPC (an otelgrpc stats handler) and a function that flushes and stops the
+// exporter. When tracing is off it returns a nil option, which must not be passed to
+// grpc.NewServer, and a shutdown that does nothing: no tracing code runs per RPC.
 //
-// getenv decides whether tracing is on and the service name (OTEL_SERVICE_NAME, default
-// "profile-service"); pass os.Getenv. The exporter (OTEL_TRACES_EXPORTER: otlp, console or
-// none; OTEL_EXPORTER_OTLP_* for endpoint, protocol and headers), the sampler
-// (OTEL_TRACES_SAMPLER) and resource attributes (OTEL_RESOURCE_ATTRIBUTES) are read by the
-// OpenTelemetry SDK from the process environment. When on, the tracer provider and the
-// W3C trace-context and baggage propagators also become the process-wide defaults, so other
-// instrumentation joins the same traces.
-func SetupTracing(ctx context.Context, getenv func(string) string) (grpc.ServerOption, func(context.Context) error, error) {
+// The OpenTelemetry SDK configures the exporter, sampler and resource attributes from the
+// process environment (see Tracing). When on, the tracer provider and the W3C trace-context and
+// baggage propagators also become the process-wide defaults, so other instrumentation joins the
+// same traces.
+func SetupTracing(ctx context.Context, t Tracing) (grpc.ServerOption, func(context.Context) error, error) {
 	noop := func(context.Context) error { return nil }
-	if !TracingEnabled(getenv) {
+	if !t.Enabled {
 		return nil, noop, nil
 	}
 	exporter, err := autoexport.NewSpanExporter(ctx)
 	if err != nil {
 		return nil, noop, fmt.Errorf("OTEL_TRACES_EXPORTER: %w", err)
 	}
-	res, err := newResource(ctx, getenv)
+	res, err := newResource(ctx, cmp.Or(t.ServiceName, DefaultServiceName))
 	if err != nil {
 		_ = exporter.Shutdown(ctx)
 		return nil, noop, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err)
@@ -71,13 +97,9 @@ func SetupTracing(ctx context.Context, getenv func(string) string) (grpc.ServerO
 	return grpc.StatsHandler(handler), tp.Shutdown, nil
 }
 
-// newResource describes this process: the service name from getenv, then whatever
-// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say, and the SDK's own attributes.
-func newResource(ctx context.Context, getenv func(string) string) (*resource.Resource, error) {
-	name := strings.TrimSpace(getenv("OTEL_SERVICE_NAME"))
-	if name == "" {
-		name = DefaultServiceName
-	}
+// newResource describes this process: the service name, then whatever OTEL_SERVICE_NAME and
+// OTEL_RESOURCE_ATTRIBUTES say, and the SDK's own attributes.
+func newResource(ctx context.Context, name string) (*resource.Resource, error) {
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),
 		resource.WithFromEnv(),

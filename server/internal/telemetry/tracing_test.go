@@ -49,7 +49,11 @@ func TestTracingEnabled(t *testing.T) {
 }
 
 func TestSetupTracingIsOffWhenUnset(t *testing.T) {
-	opt, shutdown, err := SetupTracing(context.Background(), env(nil))
+	tr, err := TracingFromEnv(env(nil))
+	if err != nil {
+		t.Fatalf("TracingFromEnv: %v", err)
+	}
+	opt, shutdown, err := SetupTracing(context.Background(), tr)
 	if err != nil {
 		t.Fatalf("SetupTracing: %v", err)
 	}
@@ -63,7 +67,10 @@ func TestSetupTracingIsOffWhenUnset(t *testing.T) {
 
 func TestSetupTracingRejectsAnUnknownExporter(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "no-such-exporter")
-	_, _, err := SetupTracing(context.Background(), os.Getenv)
+	if _, err := TracingFromEnv(os.Getenv); err == nil || !strings.Contains(err.Error(), "OTEL_TRACES_EXPORTER") {
+		t.Errorf("TracingFromEnv: got error %v, want one naming OTEL_TRACES_EXPORTER", err)
+	}
+	_, _, err := SetupTracing(context.Background(), Tracing{Enabled: true})
 	if err == nil || !strings.Contains(err.Error(), "OTEL_TRACES_EXPORTER") {
 		t.Errorf("SetupTracing: got error %v, want one naming OTEL_TRACES_EXPORTER", err)
 	}
@@ -140,7 +147,11 @@ func (s exportedSpan) resource(key string) string {
 // runTracedChild serves one traced, logged RPC and flushes the span to standard output.
 func runTracedChild(t *testing.T) {
 	ctx := context.Background()
-	opt, shutdown, err := SetupTracing(ctx, os.Getenv)
+	tr, err := TracingFromEnv(os.Getenv)
+	if err != nil {
+		t.Fatalf("TracingFromEnv: %v", err)
+	}
+	opt, shutdown, err := SetupTracing(ctx, tr)
 	if err != nil || opt == nil {
 		t.Fatalf("SetupTracing: option %v, error %v; want an option", opt, err)
 	}
