@@ -326,30 +326,14 @@ func (s *Server) Close() error {
 	return err
 }
 
-// registerStoreMetrics exposes the store's own counters on /metrics, read at each scrape.
+// registerStoreMetrics exposes the counters of a store that keeps them on /metrics, read at
+// each scrape.
 func (s *Server) registerStoreMetrics() {
-	var err error
-	switch st := s.store.(type) {
-	case *embedded.Store:
-		err = s.metrics.RegisterStoreStats("embedded", func() telemetry.StoreStats {
-			x := st.Stats()
-			return telemetry.StoreStats{Writes: x.Writes, Commits: x.Commits}
-		})
-	case *auth0.Store:
-		err = s.metrics.RegisterStoreStats("auth0", func() telemetry.StoreStats {
-			x := st.Stats()
-			return telemetry.StoreStats{
-				Upstream: []telemetry.UpstreamCalls{
-					{Operation: "get_user", Count: uint64(x.Gets)},
-					{Operation: "patch_user", Count: uint64(x.Patches)},
-				},
-				RateLimited: uint64(x.Throttled), Retries: uint64(x.Retries),
-				CacheHits: uint64(x.CacheHits), CacheMisses: uint64(x.CacheMisses), LimiterWaits: uint64(x.LimiterWaits),
-				RedisRoundTrips: uint64(x.SharedRoundTrips),
-			}
-		})
+	st, ok := s.store.(store.Metered)
+	if !ok {
+		return
 	}
-	if err != nil {
+	if err := s.metrics.RegisterStore(st); err != nil {
 		s.logger.Warn("store metrics not registered", "error", err)
 	}
 }

@@ -6,24 +6,35 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
-func TestStoreStatsAreReadAtEachScrape(t *testing.T) {
+// fakeStore reports the metrics its function returns.
+type fakeStore struct {
+	backend string
+	metrics func() store.Metrics
+}
+
+func (f fakeStore) Backend() string        { return f.backend }
+func (f fakeStore) Metrics() store.Metrics { return f.metrics() }
+
+func TestStoreMetricsAreReadAtEachScrape(t *testing.T) {
 	m := NewMetrics()
 	var gets atomic.Uint64
-	auth0 := func() StoreStats {
-		return StoreStats{
-			Upstream: []UpstreamCalls{
+	auth0 := fakeStore{"auth0", func() store.Metrics {
+		return store.Metrics{
+			Upstream: []store.UpstreamCalls{
 				{Operation: "get_user", Status: "200", Count: gets.Load()},
 				{Operation: "patch_user", Status: "429", Count: 2},
 			},
-			RateLimited: 2, Retries: 3, CacheHits: 10, CacheMisses: 4, LimiterWaits: 1, RedisRoundTrips: 9,
+			RateLimited: 2, Retries: 3, TokenRenewals: 1, CacheHits: 10, CacheMisses: 4, LimiterWaits: 1, RedisRoundTrips: 9,
 		}
-	}
-	embedded := func() StoreStats { return StoreStats{Writes: 7, Commits: 5} }
-	for backend, stats := range map[string]func() StoreStats{"auth0": auth0, "embedded": embedded} {
-		if err := m.RegisterStoreStats(backend, stats); err != nil {
-			t.Fatalf("RegisterStoreStats(%q): %v", backend, err)
+	}}
+	embedded := fakeStore{"embedded", func() store.Metrics { return store.Metrics{Writes: 7, Commits: 5} }}
+	for _, st := range []fakeStore{auth0, embedded} {
+		if err := m.RegisterStore(st); err != nil {
+			t.Fatalf("RegisterStore(%q): %v", st.backend, err)
 		}
 	}
 
@@ -49,6 +60,8 @@ func TestStoreStatsAreReadAtEachScrape(t *testing.T) {
 		`profile_store_upstream_requests_total{backend="auth0",operation="patch_user",status="429"} 2`,
 		`profile_store_upstream_retries_total{backend="auth0"} 3`,
 		`profile_store_upstream_retries_total{backend="embedded"} 0`,
+		`profile_store_upstream_token_renewals_total{backend="auth0"} 1`,
+		`profile_store_upstream_token_renewals_total{backend="embedded"} 0`,
 		`profile_store_writes_total{backend="auth0"} 0`,
 		`profile_store_writes_total{backend="embedded"} 7`,
 	}
@@ -57,14 +70,14 @@ func TestStoreStatsAreReadAtEachScrape(t *testing.T) {
 	}
 }
 
-func TestRegisterStoreStatsRejectsABackendTwice(t *testing.T) {
+func TestRegisterStoreRejectsABackendTwice(t *testing.T) {
 	m := NewMetrics()
-	stats := func() StoreStats { return StoreStats{} }
-	if err := m.RegisterStoreStats("embedded", stats); err != nil {
-		t.Fatalf("first RegisterStoreStats: %v", err)
+	st := fakeStore{"embedded", func() store.Metrics { return store.Metrics{} }}
+	if err := m.RegisterStore(st); err != nil {
+		t.Fatalf("first RegisterStore: %v", err)
 	}
-	if err := m.RegisterStoreStats("embedded", stats); err == nil {
-		t.Errorf("second RegisterStoreStats of one backend: got nil error, want one")
+	if err := m.RegisterStore(st); err == nil {
+		t.Errorf("second RegisterStore of one backend: got nil error, want one")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/auth0/go-auth0/management"
@@ -108,4 +109,33 @@ func (s *Store) throttle(k replicas.Kind, t time.Time) {
 			return
 		}
 	}
+}
+
+// isTokenError reports whether err is the failure of the client-credentials token request:
+// then the Management API request itself was never sent.
+func isTokenError(err error) bool {
+	var tokenErr *oauth2.RetrieveError
+	return errors.As(err, &tokenErr)
+}
+
+// isStatus reports whether err is a Management API error response with the given status.
+func isStatus(err error, status int) bool {
+	var apiErr management.Error
+	return errors.As(err, &apiErr) && apiErr.Status() == status
+}
+
+// upstreamStatus is the status of a Management API request in metrics: the HTTP status code of
+// its response, or "error" when none came (a transport failure, a timeout, or a failed token
+// request, after which the request itself is never sent).
+func upstreamStatus(err error, info *rateInfo) string {
+	var apiErr management.Error
+	switch {
+	case isTokenError(err):
+		return "error"
+	case errors.As(err, &apiErr):
+		return strconv.Itoa(apiErr.Status())
+	case info.status != 0:
+		return strconv.Itoa(info.status)
+	}
+	return "error"
 }

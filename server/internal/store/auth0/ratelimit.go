@@ -9,15 +9,16 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/replicas"
 )
 
-// rateInfo records the rate-limit headers of the last response of one upstream attempt. The SDK
-// turns error responses into errors without their headers, so a transport under the SDK records
-// them into the attempt's context.
+// rateInfo records the status and rate-limit headers of the last response of one upstream
+// attempt. The SDK turns error responses into errors without their headers, so a transport under
+// the SDK records them into the attempt's context.
 type rateInfo struct {
 	// seen is set when the response announced its bucket's size and what is left of it.
 	seen             bool
 	limit, remaining int64
 	reset            time.Time // x-ratelimit-reset, zero when absent
 	at               time.Time // when the response arrived
+	status           int       // the response's HTTP status code
 }
 
 // observation is what the headers tell the budget, for the request granted seq.
@@ -35,7 +36,8 @@ func withRateInfo(ctx context.Context, info *rateInfo) context.Context {
 	return context.WithValue(ctx, rateInfoKey{}, info)
 }
 
-// headerTransport records the rate-limit headers for requests whose context asks for them.
+// headerTransport records the status and rate-limit headers for requests whose context asks for
+// them.
 type headerTransport struct{ base http.RoundTripper }
 
 // RoundTrip sends the request and records the response's x-ratelimit-* headers: the bucket's
@@ -46,7 +48,7 @@ func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok || resp == nil {
 		return resp, err
 	}
-	*info = rateInfo{at: time.Now()}
+	*info = rateInfo{at: time.Now(), status: resp.StatusCode}
 	if secs, perr := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
 		info.reset = time.Unix(secs, 0)
 	}

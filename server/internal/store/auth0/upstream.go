@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/auth0/go-auth0/management"
-	"golang.org/x/oauth2"
 
 	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
@@ -84,6 +83,7 @@ func (s *Store) request(ctx context.Context, kind replicas.Kind, method, userID 
 	ex := &exchange{body: body}
 	api := s.api.Load()
 	err := api.Request(withRateInfo(actx, info), method, api.URI("users", userID), ex)
+	s.stats.upstream.add(method, upstreamStatus(err, info))
 	if info.seen {
 		s.coord.Observe(*g, info.observation(g.Seq))
 	}
@@ -213,17 +213,4 @@ func (s *Store) renewAPI(ctx context.Context, old *management.Management) bool {
 	s.stats.tokenRenewals.Add(1)
 	s.cfg.Logger.WarnContext(ctx, "auth0 store: Auth0 refused the Management API token; fetching a new one")
 	return true
-}
-
-// isTokenError reports whether err is the failure of the client-credentials token request:
-// then the Management API request itself was never sent.
-func isTokenError(err error) bool {
-	var tokenErr *oauth2.RetrieveError
-	return errors.As(err, &tokenErr)
-}
-
-// isStatus reports whether err is a Management API error response with the given status.
-func isStatus(err error, status int) bool {
-	var apiErr management.Error
-	return errors.As(err, &apiErr) && apiErr.Status() == status
 }

@@ -213,6 +213,17 @@ func (s *Store) Stats() Stats {
 	return Stats{Writes: s.writes.Load(), Commits: s.commits.Load()}
 }
 
+var _ store.Metered = (*Store)(nil)
+
+// Backend names the store in metrics.
+func (s *Store) Backend() string { return "embedded" }
+
+// Metrics reports the store's write counters.
+func (s *Store) Metrics() store.Metrics {
+	x := s.Stats()
+	return store.Metrics{Writes: x.Writes, Commits: x.Commits}
+}
+
 // Close stops the writer, failing updates it has not taken yet, waits for the updates it has
 // taken, and closes the file. Later calls return the first call's result.
 func (s *Store) Close() error {
