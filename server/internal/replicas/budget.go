@@ -17,12 +17,12 @@ const (
 	kinds
 )
 
+// kindNames are the names of the kinds, by kind.
+var kindNames = [kinds]string{Read: "read", Write: "write"}
+
 func (k Kind) String() string {
-	switch k {
-	case Read:
-		return "read"
-	case Write:
-		return "write"
+	if k >= 0 && k < kinds {
+		return kindNames[k]
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/acme/progressive-profiling/server/internal/sleep"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -308,7 +309,7 @@ func (r *Redis) acquire(ctx context.Context, userID string) (lockToken, error) {
 			if deadline, has := ctx.Deadline(); has && time.Now().Add(quiet).After(deadline) {
 				return lockToken{}, &UnavailableError{RetryAfter: quiet, Err: errors.New("redis lost its locks recently; waiting for their leases to end")}
 			}
-			if err := sleepCtx(ctx, quiet); err != nil {
+			if err := sleep.For(ctx, quiet); err != nil {
 				return lockToken{}, err
 			}
 			continue
@@ -439,7 +440,7 @@ func (r *Redis) retryRelease(op string, send func(context.Context) (int, error),
 			r.cfg.Logger.Warn("redis: giving up a release; the lock ends with its lease, and other replicas' copies with their TTL", "op", op)
 			return
 		}
-		if sleepCtx(r.bg, wait) != nil {
+		if sleep.For(r.bg, wait) != nil {
 			return
 		}
 		if _, err := r.sendRelease(r.bg, send); err == nil {
@@ -697,7 +698,7 @@ func (r *Redis) listen(ctx context.Context) {
 			}
 			r.heard.Store(0)
 			// go-redis reconnects and subscribes again on the next receive; don't spin.
-			if sleepCtx(ctx, 100*time.Millisecond) != nil {
+			if sleep.For(ctx, 100*time.Millisecond) != nil {
 				return
 			}
 			continue
@@ -728,16 +729,5 @@ func (r *Redis) listen(ctx context.Context) {
 				w.onChange(userID)
 			}
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

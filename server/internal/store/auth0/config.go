@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -66,8 +65,8 @@ type Config struct {
 // settings without one, the Config field) at fault. It never includes the secret.
 func (c Config) Validate() error {
 	var errs []error
-	if _, err := c.baseURL(); err != nil {
-		errs = append(errs, err)
+	if _, err := netaddr.TenantURL(c.Domain); err != nil {
+		errs = append(errs, fmt.Errorf("AUTH0_DOMAIN: %w", err))
 	}
 	if strings.TrimSpace(c.ClientID) == "" {
 		errs = append(errs, errors.New("AUTH0_CLIENT_ID: required"))
@@ -92,15 +91,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// baseURL returns the tenant's base URL (scheme and host only) from Domain.
-func (c Config) baseURL() (*url.URL, error) {
-	u, err := netaddr.TenantURL(c.Domain)
-	if err != nil {
-		return nil, fmt.Errorf("AUTH0_DOMAIN: %w", err)
-	}
-	return u, nil
 }
 
 // withDefaults returns c with zero settings replaced by the defaults.

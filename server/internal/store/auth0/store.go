@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/acme/progressive-profiling/server/internal/netaddr"
 	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
@@ -64,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	base, _ := cfg.baseURL()
+	base, _ := netaddr.TenantURL(cfg.Domain) // checked by Validate
 	cache, err := newProfileCache(cfg.CacheSize, cfg.CacheTTL)
 	if err != nil {
 		return nil, fmt.Errorf("auth0 store: cache: %w", err)

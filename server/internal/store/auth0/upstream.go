@@ -9,6 +9,7 @@ import (
 	"github.com/auth0/go-auth0/management"
 
 	"github.com/acme/progressive-profiling/server/internal/replicas"
+	"github.com/acme/progressive-profiling/server/internal/sleep"
 	"github.com/acme/progressive-profiling/server/internal/store"
 )
 
@@ -43,7 +44,7 @@ func (s *Store) withRetries(ctx context.Context, attempt attemptFunc) (*store.Pr
 			return nil, f.storeError(wait)
 		}
 		s.stats.retries.Add(1)
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep.For(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -68,7 +69,7 @@ func (s *Store) request(ctx context.Context, kind replicas.Kind, method, userID 
 	}
 	if wait := time.Until(g.NotBefore); wait > 0 {
 		s.stats.limiterWaits.Add(1)
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep.For(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -170,17 +171,6 @@ func fits(ctx context.Context, d time.Duration) bool {
 		return d <= maxWaitWithoutDeadline
 	}
 	return time.Now().Add(d).Before(deadline)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 const (
