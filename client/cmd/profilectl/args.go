@@ -99,18 +99,12 @@ func request(parse func([]string) (proto.Message, error)) func([]string, *invoca
 func parseMissing(args []string) (proto.Message, error) {
 	req := &profilev1.GetMissingFieldsRequest{}
 	fs := newFlagSet("missing")
-	fs.StringVar(&req.Context, "context", "", "prompt context, such as article")
-	fs.Func("max", "most fields to return", int32Flag(&req.MaxFields))
-	fs.StringVar(&req.Locale, "locale", "", "locale of labels")
-	fs.BoolVar(&req.Explain, "explain", false, "add the explanation of every decision")
-	pos, err := parseInterleaved(fs, args)
+	promptFlags(fs, &req.Context, &req.MaxFields, &req.Locale, &req.Explain)
+	user, err := parseUser(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	if len(pos) != 1 {
-		return nil, errors.New("want exactly one USER")
-	}
-	req.UserId = pos[0]
+	req.UserId = user
 	return req, nil
 }
 
@@ -122,14 +116,11 @@ func parseExplain(args []string, inv *invocation) error {
 	fs.StringVar(&req.Context, "context", "", "prompt context, such as article")
 	fs.Func("max", "most fields in the prompt", int32Flag(&req.MaxFields))
 	fs.BoolVar(&inv.logins, "logins", false, "add the login count and the fields waiting for a later login")
-	pos, err := parseInterleaved(fs, args)
+	user, err := parseUser(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("want exactly one USER")
-	}
-	req.UserId = pos[0]
+	req.UserId = user
 	inv.request, inv.table = req, true
 	return nil
 }
@@ -139,10 +130,7 @@ func parseSubmit(args []string) (proto.Message, error) {
 	fs := newFlagSet("submit")
 	fs.Func("decline", "field the user declines (repeatable)", appendFlag(&req.DeclinedFields))
 	fs.Func("decline-topic", "topic the user declines (repeatable)", appendFlag(&req.DeclinedTopics))
-	fs.StringVar(&req.Context, "context", "", "context of the returned prompt")
-	fs.Func("max", "most fields in the returned prompt", int32Flag(&req.MaxFields))
-	fs.StringVar(&req.Locale, "locale", "", "locale of the returned prompt")
-	fs.BoolVar(&req.Explain, "explain", false, "explain the returned prompt")
+	promptFlags(fs, &req.Context, &req.MaxFields, &req.Locale, &req.Explain)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, err
@@ -178,14 +166,11 @@ func parseSubscribe(args []string) (proto.Message, error) {
 }
 
 func parseProfile(args []string) (proto.Message, error) {
-	pos, err := parseInterleaved(newFlagSet("profile"), args)
+	user, err := parseUser(newFlagSet("profile"), args)
 	if err != nil {
 		return nil, err
 	}
-	if len(pos) != 1 {
-		return nil, errors.New("want exactly one USER")
-	}
-	return &profilev1.GetProfileRequest{UserId: pos[0]}, nil
+	return &profilev1.GetProfileRequest{UserId: user}, nil
 }
 
 func parseFields(args []string) (proto.Message, error) {
@@ -256,6 +241,27 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// promptFlags defines the flags that shape the prompt a command asks for (submit: the prompt
+// returned after the write): its context, size, locale and explanation.
+func promptFlags(fs *flag.FlagSet, context *string, maxFields *int32, locale *string, explain *bool) {
+	fs.StringVar(context, "context", "", "prompt context, such as article")
+	fs.Func("max", "most fields in the prompt", int32Flag(maxFields))
+	fs.StringVar(locale, "locale", "", "locale of the prompt's labels")
+	fs.BoolVar(explain, "explain", false, "add the explanation of every decision")
+}
+
+// parseUser parses the arguments of a command that takes exactly one USER, and returns it.
+func parseUser(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", errors.New("want exactly one USER")
+	}
+	return pos[0], nil
 }
 
 // newFlagSet returns a silent flag set that reports errors instead of exiting.
