@@ -125,8 +125,9 @@ flags:
 
 // tracingUsage ends the help of the server command: the variables without a flag.
 const tracingUsage = `
-tracing (OpenTelemetry, environment only; off unless one of the first three asks for it):
-  OTEL_TRACES_EXPORTER         otlp, console or none
+tracing (OpenTelemetry, environment only; off unless OTEL_TRACES_EXPORTER or an OTLP endpoint
+asks for it):
+  OTEL_TRACES_EXPORTER         %s
   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
                                where OTLP traces go (turn tracing on with the otlp exporter)
   OTEL_SDK_DISABLED            true turns tracing off whatever the others say
@@ -142,7 +143,7 @@ tracing (OpenTelemetry, environment only; off unless one of the first three asks
 func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
 	var c Config
 	fs := newFlagSet("server", usageOut, func() { fmt.Fprint(usageOut, usageHeader) }, func() {
-		fmt.Fprintf(usageOut, tracingUsage, telemetry.DefaultServiceName)
+		fmt.Fprintf(usageOut, tracingUsage, strings.Join(telemetry.TraceExporters, ", "), telemetry.DefaultServiceName)
 	})
 	fill := bind(fs, c.variables(), getenv)
 	insecure := fs.Bool("insecure-no-auth", false, "serve non-loopback addresses without caller authentication (env PROFILE_INSECURE_NO_AUTH=true); never in production")
