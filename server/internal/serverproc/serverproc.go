@@ -1,6 +1,6 @@
-// Package serverproc builds the server command and runs it as processes of their own on
-// loopback ports, for benchmarks and for tests that need several real replicas. It is not for
-// production.
+// Package serverproc builds the server command and the Management API double's command and runs
+// them as processes of their own on loopback ports, for benchmarks and for tests that need several
+// real replicas. It is not for production.
 package serverproc
 
 import (
@@ -18,18 +18,18 @@ import (
 	"time"
 )
 
-// readyTimeout bounds the wait for a started server to answer /readyz.
+// readyTimeout bounds the wait for a started process to answer its readiness URL.
 const readyTimeout = 30 * time.Second
 
-// stopTimeout is how long a server gets to stop after SIGTERM before it is killed.
+// stopTimeout is how long a process gets to stop after SIGTERM before it is killed.
 const stopTimeout = 10 * time.Second
 
 // BinName is the name Build gives the server binary.
 const BinName = "profile-server"
 
-// Proc is a server started as its own process on loopback ports.
+// Proc is a command started as its own process on loopback ports: a server or a double.
 type Proc struct {
-	// GRPCAddr and HTTPAddr are the server's listen addresses, host:port.
+	// GRPCAddr and HTTPAddr are a server's listen addresses, host:port.
 	GRPCAddr, HTTPAddr string
 	// DebugAddr serves the server's pprof profiles; empty when not enabled.
 	DebugAddr string
@@ -42,15 +42,20 @@ type Proc struct {
 
 // Build compiles the server command into dir and returns the binary's path.
 func Build(ctx context.Context, dir string) (string, error) {
+	return build(ctx, dir, "./server", BinName)
+}
+
+// build compiles the command in pkg, relative to the module root, into dir/name.
+func build(ctx context.Context, dir, pkg, name string) (string, error) {
 	root, err := ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, BinName)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./server: %w\n%s", err, out)
+		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
 	return bin, nil
 }
@@ -89,30 +94,40 @@ func Start(ctx context.Context, bin string, env map[string]string, logPath strin
 	if err != nil {
 		return nil, err
 	}
+	all := map[string]string{"PROFILE_GRPC_ADDR": grpcAddr, "PROFILE_HTTP_ADDR": httpAddr}
+	for k, v := range env {
+		all[k] = v
+	}
+	p, err := start(ctx, exec.Command(bin), all, logPath, "http://"+httpAddr+"/readyz")
+	if err != nil {
+		return nil, err
+	}
+	p.GRPCAddr, p.HTTPAddr, p.DebugAddr = grpcAddr, httpAddr, all["PROFILE_DEBUG_ADDR"]
+	return p, nil
+}
+
+// start runs cmd with env added to a cleaned environment, logging to logPath, and waits until
+// readyURL answers 200.
+func start(ctx context.Context, cmd *exec.Cmd, env map[string]string, logPath, readyURL string) (*Proc, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close() // the child holds its own descriptor
-	all := map[string]string{"PROFILE_GRPC_ADDR": grpcAddr, "PROFILE_HTTP_ADDR": httpAddr}
-	for k, v := range env {
-		all[k] = v
-	}
-	cmd := exec.Command(bin)
-	cmd.Env = Env(all)
+	cmd.Env = Env(env)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = childAttrs()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start server: %w", err)
+		return nil, fmt.Errorf("start %s: %w", filepath.Base(cmd.Path), err)
 	}
-	p := &Proc{cmd: cmd, GRPCAddr: grpcAddr, HTTPAddr: httpAddr, DebugAddr: all["PROFILE_DEBUG_ADDR"], logPath: logPath, exited: make(chan struct{})}
+	p := &Proc{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
 	}()
-	if err := p.waitReady(ctx); err != nil {
+	if err := p.waitReady(ctx, readyURL); err != nil {
 		p.Stop()
-		return nil, fmt.Errorf("%w\nserver log:\n%s", err, p.LogTail())
+		return nil, fmt.Errorf("%w\nlog:\n%s", err, p.LogTail())
 	}
 	return p, nil
 }
@@ -141,13 +156,12 @@ func FreeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// PID is the server's process id.
+// PID is the process id.
 func (p *Proc) PID() int { return p.cmd.Process.Pid }
 
-func (p *Proc) waitReady(ctx context.Context) error {
+func (p *Proc) waitReady(ctx context.Context, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	url := "http://" + p.HTTPAddr + "/readyz"
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -160,15 +174,15 @@ func (p *Proc) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("server exited before it was ready: %v", p.waitErr)
+			return fmt.Errorf("exited before it was ready: %v", p.waitErr)
 		case <-ctx.Done():
-			return fmt.Errorf("server not ready on %s: %w", url, ctx.Err())
+			return fmt.Errorf("not ready on %s: %w", url, ctx.Err())
 		case <-tick.C:
 		}
 	}
 }
 
-// Stop sends SIGTERM, waits for a graceful exit, and kills the server when it takes too long.
+// Stop sends SIGTERM, waits for a graceful exit, and kills the process when it takes too long.
 // It is safe to call more than once.
 func (p *Proc) Stop() {
 	select {
@@ -185,13 +199,13 @@ func (p *Proc) Stop() {
 	}
 }
 
-// Kill ends the server at once with SIGKILL, as a crash would: nothing is released.
+// Kill ends the process at once with SIGKILL, as a crash would: nothing is released.
 func (p *Proc) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.exited
 }
 
-// LogTail returns the last lines of the server's log, for error messages.
+// LogTail returns the last lines of the process's log, for error messages.
 func (p *Proc) LogTail() string {
 	data, _ := os.ReadFile(p.logPath)
 	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
