@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +14,9 @@ import (
 )
 
 // TestBenchRunsSelectedScenariosAndCleansUp runs the whole benchmark path briefly: it builds the
-// server, starts one without and one with caller auth, drives scenarios on both in one round,
-// runs a small Auth0-mode journey and memory measurement, renders the report, and leaves no
+// server and the Management API double, starts servers without and with caller auth and on the
+// Auth0 store without and with Redis, drives scenarios on all in one round, runs small journeys
+// on one server and on the replicas, the memory measurement, renders the report, and leaves no
 // temporary folder behind.
 func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	if testing.Short() {
@@ -23,10 +25,11 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	redistest.Client(t) // the replicas part needs Redis
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
+	wantRuns := []string{"grpc-health", "rest-get-missing", "grpc-health-auth", "grpc-get-missing-auth", "auth0-get-missing", "auth0-get-missing-redis"}
 	opts, err := parseOptions([]string{
 		"-rounds", "1", "-duration", "200ms", "-warmup", "50ms", "-warmup-pass", "50ms",
 		"-concurrency", "4", "-users", "8",
-		"-scenarios", scGRPCHealth + "," + scRESTGet + "," + scGRPCHealthAuth + "," + scGRPCGetAuth,
+		"-scenarios", strings.Join(wantRuns, ","),
 		"-auth0-users", "2", "-auth0-concurrency", "2", "-auth0-latency", "5ms",
 		"-redis", redistest.URL(), "-replicas-budget-duration", "1s",
 		"-memory-profiles", "50",
@@ -46,7 +49,7 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 			t.Errorf("%s: %d requests, %d errors (first %v); want some requests and no errors", m.sc.name, m.res.Requests, m.res.Errors, m.res.FirstError)
 		}
 	}
-	if diff := cmp.Diff([]string{scGRPCHealth, scRESTGet, scGRPCHealthAuth, scGRPCGetAuth}, names); diff != "" {
+	if diff := cmp.Diff(wantRuns, names); diff != "" {
 		t.Errorf("scenarios run (-want +got):\n%s", diff)
 	}
 	if r.journey == nil {
@@ -56,18 +59,31 @@ func TestBenchRunsSelectedScenariosAndCleansUp(t *testing.T) {
 	}
 	if r.replicas == nil {
 		t.Errorf("no replicas run; failures: %v", r.failures)
-	} else if r.replicas.journeyCalls.Get == 0 || r.replicas.writes == 0 || len(r.replicas.cpu) != 1 || r.replicas.budget.ops == 0 {
+	} else if r.replicas.journey.calls.Get == 0 || r.replicas.writes.calls == 0 || r.replicas.budget.ops == 0 {
 		t.Errorf("replicas run incomplete: %+v", *r.replicas)
 	}
 	if len(r.memory) != 2 {
 		t.Errorf("memory results for %d stores, want 2; failures: %v", len(r.memory), r.failures)
 	}
 
+	var judged []string
+	for _, c := range r.checks() {
+		judged = append(judged, c.figure)
+	}
+	for _, want := range []string{
+		"cpu:grpc-get-missing-auth/cpu:grpc-health-auth", "auth0:slowest-cached", "replicas:throttled",
+		"replicas:redis-per-subscribe", "cpu:auth0-get-missing-redis/cpu:auth0-get-missing",
+	} {
+		if !slices.Contains(judged, want) {
+			t.Errorf("target of %s not judged; judged: %v", want, judged)
+		}
+	}
+
 	var report strings.Builder
 	writeReport(&report, r)
 	for _, want := range []string{
-		"| " + scGRPCHealth + " |", "| " + scRESTGet + " |", "| " + scGRPCGetAuth + " |",
-		"vs Health/Check on the same server", "### Per round", "### Auth0 mode", "### 3 replicas on Redis", "### Memory",
+		"| grpc-health |", "| rest-get-missing |", "| grpc-get-missing-auth |", "| auth0-get-missing-redis |",
+		"vs Health/Check on the same server", "### Targets", "### Per round", "### Auth0 mode", "### 3 replicas on Redis", "### Memory",
 	} {
 		if !strings.Contains(report.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, report.String())
@@ -89,6 +105,7 @@ func TestParseOptionsRejectsBadSettings(t *testing.T) {
 		{"zero duration", []string{"-duration", "0s"}, "-duration must be positive"},
 		{"negative warm-up pass", []string{"-warmup-pass", "-1s"}, "-warmup-pass not negative"},
 		{"no rounds", []string{"-rounds", "0"}, "-rounds must be at least 1"},
+		{"missing targets file", []string{"-targets", "/nonexistent/targets.txt"}, "-targets: open /nonexistent/targets.txt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,22 +117,27 @@ func TestParseOptionsRejectsBadSettings(t *testing.T) {
 	}
 }
 
-func TestSelectedFiltersByNameAndAuth(t *testing.T) {
-	opts, err := parseOptions([]string{"-scenarios", scGRPCGet + "," + scGRPCGetAuth, "-auth=false"}, &strings.Builder{})
-	if err != nil {
-		t.Fatalf("parseOptions: %v", err)
+func TestSelectedFiltersByNameAndServer(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-scenarios", "grpc-get-missing,grpc-get-missing-auth", "-auth=false"}, []string{"grpc-get-missing"}},
+		{[]string{"-scenarios", "grpc-health,auth0-get-missing-redis", "-replicas=false"}, []string{"grpc-health"}},
+		{[]string{"-scenarios", "auth0-get-missing-redis,grpc-health"}, []string{"grpc-health", "auth0-get-missing-redis"}},
 	}
-	names := func(list []scenario) []string {
-		var out []string
-		for _, sc := range list {
-			out = append(out, sc.name)
+	for _, tt := range tests {
+		opts, err := parseOptions(tt.args, &strings.Builder{})
+		if err != nil {
+			t.Fatalf("parseOptions: %v", err)
 		}
-		return out
-	}
-	got := map[string][]string{"plain": names(opts.selected(false)), "auth": names(opts.selected(true))}
-	want := map[string][]string{"plain": {scGRPCGet}, "auth": nil}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("selected (-want +got):\n%s", diff)
+		var got []string
+		for _, sc := range opts.selected() {
+			got = append(got, sc.name)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("selected with %q (-want +got):\n%s", tt.args, diff)
+		}
 	}
 }
 

@@ -16,9 +16,9 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
-// target is a running server and the lean clients that drive it: a few shared gRPC connections
-// on the generated stubs, and an HTTP client whose pool keeps one connection per worker.
-type target struct {
+// driver holds the lean clients that drive a running server: a few shared gRPC connections on
+// the generated stubs, and an HTTP client whose pool keeps one connection per worker.
+type driver struct {
 	conns   []*grpc.ClientConn
 	profile []profilev1.ProfileServiceClient
 	health  []healthpb.HealthClient
@@ -31,21 +31,21 @@ type target struct {
 	service string
 }
 
-// dialTarget connects to srv with nConns gRPC connections and a REST client sized for
-// concurrency.
-func dialTarget(srv *serverproc.Proc, nConns, concurrency, users int) (*target, error) {
-	t := &target{baseURL: "http://" + srv.HTTPAddr, users: users}
+// dial connects to srv with nConns gRPC connections and a REST client sized for concurrency;
+// the workers call for users 0 to users-1.
+func dial(srv *serverproc.Proc, nConns, concurrency, users int) (*driver, error) {
+	d := &driver{baseURL: "http://" + srv.HTTPAddr, users: users}
 	for range nConns {
 		conn, err := grpc.NewClient("passthrough:///"+srv.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
-			t.close()
+			d.close()
 			return nil, fmt.Errorf("dial gRPC %s: %w", srv.GRPCAddr, err)
 		}
-		t.conns = append(t.conns, conn)
-		t.profile = append(t.profile, profilev1.NewProfileServiceClient(conn))
-		t.health = append(t.health, healthpb.NewHealthClient(conn))
+		d.conns = append(d.conns, conn)
+		d.profile = append(d.profile, profilev1.NewProfileServiceClient(conn))
+		d.health = append(d.health, healthpb.NewHealthClient(conn))
 	}
-	t.http = &http.Client{
+	d.http = &http.Client{
 		Transport: &http.Transport{
 			MaxIdleConns:        concurrency,
 			MaxIdleConnsPerHost: concurrency,
@@ -54,45 +54,39 @@ func dialTarget(srv *serverproc.Proc, nConns, concurrency, users int) (*target, 
 		},
 		Timeout: 30 * time.Second,
 	}
-	return t, nil
+	return d, nil
 }
 
-func (t *target) close() {
-	for _, c := range t.conns {
+func (d *driver) close() {
+	for _, c := range d.conns {
 		_ = c.Close()
 	}
-	if t.http != nil {
-		t.http.CloseIdleConnections()
+	if d.http != nil {
+		d.http.CloseIdleConnections()
 	}
 }
 
 // conn returns the index of the gRPC connection worker w uses.
-func (t *target) conn(w int) int { return w % len(t.conns) }
+func (d *driver) conn(w int) int { return w % len(d.conns) }
 
-// rest sends one request and drains the answer; any status but 200 is an error.
-func (t *target) rest(ctx context.Context, method, path string, body []byte, bearer string) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, t.baseURL+path, rd)
+// get sends one GET, with bearer when not empty, and drains the answer; any status but 200 is
+// an error.
+func (d *driver) get(ctx context.Context, path, bearer string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.baseURL+path, nil)
 	if err != nil {
 		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", bearer)
 	}
-	resp, err := t.http.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(msg))
+		return fmt.Errorf("GET %s: HTTP %d: %s", path, resp.StatusCode, bytes.TrimSpace(msg))
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	return err

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -70,7 +69,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// bins are the commands the benchmark starts: the server, and the Management API double.
+type bins struct{ server, double string }
+
+// build builds the server (unless -server-bin names one) and the double into tmp.
+func build(ctx context.Context, opts options, tmp string, logf func(string, ...any)) (bins, error) {
+	b := bins{server: opts.serverBin}
+	logf("building the server and the Management API double")
+	var err error
+	if b.server == "" {
+		if b.server, err = serverproc.Build(ctx, tmp); err != nil {
+			return b, err
+		}
+	}
+	b.double, err = serverproc.BuildDouble(ctx, tmp)
+	return b, err
+}
+
 // collect runs every selected part of the benchmark in a temporary folder, which it removes.
+// A part after the load rounds that fails is reported, not fatal.
 func collect(ctx context.Context, opts options, logf func(string, ...any)) (results, error) {
 	tmp, err := os.MkdirTemp("", "profile-bench-")
 	if err != nil {
@@ -79,73 +96,47 @@ func collect(ctx context.Context, opts options, logf func(string, ...any)) (resu
 	defer os.RemoveAll(tmp)
 
 	r := results{opts: opts, machine: describeMachine(ctx)}
-	if err := runLoad(ctx, opts, tmp, &r, logf); err != nil {
+	if opts.replicas {
+		if err := pingRedis(ctx, opts.redisURL); err != nil {
+			r.failures = append(r.failures, "replicas: "+err.Error())
+			r.opts.replicas, opts.replicas = false, false
+		}
+	}
+	b, err := build(ctx, opts, tmp, logf)
+	if err != nil {
 		return r, err
 	}
-	if opts.auth0 {
-		j, err := runAuth0Journey(ctx, opts, r.bin(tmp), tmp, logf)
-		if err := partFailed(ctx, &r, "Auth0 mode", err); err != nil {
-			return r, err
-		}
-		if err == nil {
-			r.journey = &j
-		}
+	if err := runLoad(ctx, opts, b, tmp, &r, logf); err != nil {
+		return r, err
 	}
-	if opts.replicas {
-		rep, err := runReplicas(ctx, opts, r.bin(tmp), tmp, logf)
-		if err := partFailed(ctx, &r, "replicas", err); err != nil {
-			return r, err
-		}
-		if err == nil {
-			r.replicas = &rep
-		}
+	parts := []struct {
+		name string
+		on   bool
+		run  func() error
+	}{
+		{"Auth0 mode", opts.auth0, func() (err error) { r.journey, err = runJourney(ctx, opts, b, tmp, logf); return err }},
+		{"replicas", opts.replicas, func() (err error) { r.replicas, err = runReplicas(ctx, opts, b, tmp, logf); return err }},
+		{"memory", opts.memory, func() (err error) { r.memory, err = measureMemory(ctx, opts, b, tmp, logf); return err }},
 	}
-	if opts.memory {
-		mem, err := measureMemory(ctx, opts, tmp, logf)
-		if err := partFailed(ctx, &r, "memory", err); err != nil {
-			return r, err
+	for _, p := range parts {
+		if !p.on {
+			continue
 		}
-		r.memory = mem
+		if err := p.run(); err != nil {
+			if ctx.Err() != nil {
+				return r, ctx.Err()
+			}
+			r.failures = append(r.failures, fmt.Sprintf("%s: %v", p.name, err))
+		}
 	}
 	return r, nil
 }
 
-// partFailed records a failed optional part in the report; it returns an error only when the
-// run was interrupted.
-func partFailed(ctx context.Context, r *results, part string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	r.failures = append(r.failures, fmt.Sprintf("%s: %v", part, err))
-	return nil
-}
-
-// serverBinName is where the built server binary lives in the temporary folder.
-const serverBinName = serverproc.BinName
-
-// bin is the server binary: -server-bin, or the one built into tmp.
-func (r results) bin(tmp string) string {
-	if r.opts.serverBin != "" {
-		return r.opts.serverBin
-	}
-	return filepath.Join(tmp, serverBinName)
-}
-
-// runLoad builds the server, starts one server per kind of scenario selected (caller auth off,
-// caller auth on), each on its own copy of the users, and measures the scenarios of both in
-// interleaved rounds while both run.
-func runLoad(ctx context.Context, opts options, tmp string, r *results, logf func(string, ...any)) error {
-	if opts.serverBin == "" {
-		logf("building the server")
-		if _, err := serverproc.Build(ctx, tmp); err != nil {
-			return err
-		}
-	}
-	plain, withAuth := opts.selected(false), opts.selected(true)
-	if len(plain) == 0 && len(withAuth) == 0 {
+// runLoad starts one server of each kind the selected scenarios run on, each with its own
+// copy of the users, and measures the scenarios in interleaved rounds while all run.
+func runLoad(ctx context.Context, opts options, b bins, tmp string, r *results, logf func(string, ...any)) error {
+	selected := opts.selected()
+	if len(selected) == 0 {
 		return nil
 	}
 	catalog, usersFile, err := writeFixtures(tmp, opts.users)
@@ -153,26 +144,33 @@ func runLoad(ctx context.Context, opts options, tmp string, r *results, logf fun
 		return err
 	}
 	setup := serverSetup{
-		bin: r.bin(tmp), tmp: tmp, catalog: catalog, usersFile: usersFile,
+		bin: b.server, tmp: tmp, catalog: catalog, usersFile: usersFile,
 		users: opts.users, concurrency: opts.concurrency, grpcConns: opts.grpcConns,
-		profiles: opts.profileDir != "",
+		profiles: opts.profileDir != "", redisURL: opts.redisURL,
 	}
 	var steps []step
-	if len(plain) > 0 {
-		ts, err := setup.start(ctx, "server", nil, nil, logf)
+	for _, kind := range []serverKind{plainServer, authServer, auth0Server, redisServer} {
+		var list []scenario
+		for _, sc := range selected {
+			if sc.server == kind {
+				list = append(list, sc)
+			}
+		}
+		if len(list) == 0 {
+			continue
+		}
+		if (kind == auth0Server || kind == redisServer) && setup.dbl == nil {
+			if setup.dbl, err = startDouble(ctx, b, tmp, "load", auth0StoreUsers, prefilledMetadata); err != nil {
+				return err
+			}
+			defer setup.dbl.Stop()
+		}
+		ts, err := setup.start(ctx, kind, logf)
 		if err != nil {
 			return err
 		}
 		defer ts.close()
-		steps = append(steps, ts.steps(plain, opts.concurrency)...)
-	}
-	if len(withAuth) > 0 {
-		ts, err := setup.startWithAuth(ctx, "server-auth", logf)
-		if err != nil {
-			return err
-		}
-		defer ts.close()
-		steps = append(steps, ts.steps(withAuth, opts.concurrency)...)
+		steps = append(steps, ts.steps(list, opts.concurrency)...)
 	}
 	r.runs, r.rounds, err = newRounds(opts, logf).run(ctx, steps)
 	r.loadavgEnd = loadAverage()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0"
-	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
 )
 
@@ -108,17 +107,20 @@ func embeddedMemory(ctx context.Context, dir string, n int) (memoryResult, error
 	return memoryResult{store: "embedded", profiles: n, bytes: b}, err
 }
 
-// auth0Memory serves n+1 users with all 10 fields answered from an in-process Management API
-// look-alike and measures the heap that caching n of them in the Auth0 store adds. The
-// look-alike's own copy of the users is allocated before the measurement starts.
-func auth0Memory(ctx context.Context, n int) (memoryResult, error) {
-	dbl := auth0test.NewServer()
-	defer dbl.Close()
-	for i := range n + 1 {
-		dbl.AddUser(userID(i), userObject(i, memoryMetadata(i)))
+// auth0Memory serves n+1 users with all 10 fields answered from the Management API double,
+// which runs as a process of its own, and measures the heap that caching n of them in the
+// Auth0 store adds.
+func auth0Memory(ctx context.Context, b bins, tmp string, n int) (memoryResult, error) {
+	dbl, err := startDouble(ctx, b, tmp, "memory", n+1, memoryMetadata)
+	if err != nil {
+		return memoryResult{}, err
+	}
+	defer dbl.Stop()
+	if err := dbl.SetRateLimit(ctx, 1<<30, 1e9); err != nil {
+		return memoryResult{}, err
 	}
 	st, err := auth0.New(ctx, auth0.Config{
-		Domain: dbl.URL(), ClientID: auth0test.ClientID, ClientSecret: auth0test.ClientSecret,
+		Domain: dbl.Domain, ClientID: dbl.ClientID, ClientSecret: dbl.ClientSecret,
 		CacheSize: n + 10, ReadsPerSecond: 1e9, ReadBurst: 1 << 30,
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -126,18 +128,18 @@ func auth0Memory(ctx context.Context, n int) (memoryResult, error) {
 		return memoryResult{}, err
 	}
 	defer st.Close()
-	b, err := cachedHeap(ctx, st, n)
-	return memoryResult{store: "auth0", profiles: n, bytes: b}, err
+	heap, err := cachedHeap(ctx, st, n)
+	return memoryResult{store: "auth0", profiles: n, bytes: heap}, err
 }
 
 // measureMemory measures both stores' heap per cached profile.
-func measureMemory(ctx context.Context, opts options, tmp string, logf func(string, ...any)) ([]memoryResult, error) {
+func measureMemory(ctx context.Context, opts options, b bins, tmp string, logf func(string, ...any)) ([]memoryResult, error) {
 	logf("measuring heap per cached profile (%d profiles, 10 answered fields each)", opts.memoryProfiles)
 	emb, err := embeddedMemory(ctx, filepath.Join(tmp, "memory-embedded"), opts.memoryProfiles)
 	if err != nil {
 		return nil, fmt.Errorf("memory, embedded store: %w", err)
 	}
-	a0, err := auth0Memory(ctx, opts.memoryProfiles)
+	a0, err := auth0Memory(ctx, b, tmp, opts.memoryProfiles)
 	if err != nil {
 		return []memoryResult{emb}, fmt.Errorf("memory, auth0 store: %w", err)
 	}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,6 +46,9 @@ type options struct {
 	floodStreams int
 	floodHold    time.Duration
 
+	// targets are what the report judges, from -targets or targets.txt.
+	targets []target
+
 	out       string
 	serverBin string
 	// profileDir receives a pprof CPU profile of the server for every scenario of round 1.
@@ -61,13 +67,13 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 64, "closed-loop workers (callers with one call in flight each)")
 	fs.IntVar(&o.users, "users", 1000, "pre-filled users (at least -concurrency: writers own disjoint users)")
 	fs.IntVar(&o.grpcConns, "grpc-conns", 4, "shared gRPC connections the workers spread over")
-	list := fs.String("scenarios", "", "comma-separated scenarios to run (default all): "+allScenarioNames)
+	list := fs.String("scenarios", "", "comma-separated scenarios to run (default all): "+strings.Join(scenarioNames(), ","))
 	fs.BoolVar(&o.auth, "auth", true, "also run the caller-auth scenarios on a server with RS256 token checks")
 	fs.BoolVar(&o.auth0, "auth0", true, "also run the journey on the Auth0 store against a Management API look-alike")
 	fs.IntVar(&o.auth0Users, "auth0-users", 10, "users making the Auth0-mode journey")
 	fs.IntVar(&o.auth0Concurrency, "auth0-concurrency", 5, "journeys run at a time in Auth0 mode")
 	fs.DurationVar(&o.auth0Latency, "auth0-latency", 50*time.Millisecond, "latency added to every Management API response")
-	fs.BoolVar(&o.replicas, "replicas", true, "also run three replicas on the Auth0 store sharing a Redis (needs -redis)")
+	fs.BoolVar(&o.replicas, "replicas", true, "also run three replicas on the Auth0 store sharing a Redis, and the Auth0-store scenarios with and without it (needs -redis)")
 	fs.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis for the replicas run (its keys get a prefix of their own)")
 	fs.DurationVar(&o.replicasBudgetDuration, "replicas-budget-duration", 10*time.Second, "how long three times the tenant's budget is offered to the replicas")
 	fs.BoolVar(&o.memory, "memory", true, "also measure the heap per cached profile, in this process")
@@ -78,6 +84,7 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.DurationVar(&o.floodHold, "flood-hold", 10*time.Second, "how long the flood keeps its calls open")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
 	fs.StringVar(&o.serverBin, "server-bin", "", "server binary to run instead of building ./server")
+	targetsFile := fs.String("targets", "", "file of the targets the report judges (default: the bench's targets.txt)")
 	fs.StringVar(&o.profileDir, "cpuprofile", "", "write the server's CPU profile (pprof) of each scenario's measured run in round 1 into this folder")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -88,22 +95,39 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	if err := o.setScenarios(*list); err != nil {
 		return o, err
 	}
+	if err := o.setTargets(*targetsFile); err != nil {
+		return o, err
+	}
 	return o, o.validate()
+}
+
+// setTargets reads the targets from file, or the default ones when file is empty.
+func (o *options) setTargets(file string) error {
+	text := defaultTargets
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("-targets: %w", err)
+		}
+		text = string(data)
+	}
+	var err error
+	if o.targets, err = parseTargets(text); err != nil {
+		return fmt.Errorf("-targets %s: %w", cmp.Or(file, "(default)"), err)
+	}
+	return nil
 }
 
 func (o *options) setScenarios(list string) error {
 	if strings.TrimSpace(list) == "" {
 		return nil
 	}
-	known := make(map[string]bool)
-	for _, sc := range scenarios() {
-		known[sc.name] = true
-	}
+	known := scenarioNames()
 	o.scenarios = make(map[string]bool)
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
-		if !known[name] {
-			return fmt.Errorf("-scenarios: unknown scenario %q (known: %s)", name, allScenarioNames)
+		if !slices.Contains(known, name) {
+			return fmt.Errorf("-scenarios: unknown scenario %q (known: %s)", name, strings.Join(known, ","))
 		}
 		o.scenarios[name] = true
 	}
@@ -139,14 +163,18 @@ func (o options) validate() error {
 	return errors.Join(errs...)
 }
 
-// selected returns the scenarios to run on the server with caller auth on (auth) or off.
-func (o options) selected(auth bool) []scenario {
+// selected returns the scenarios to run, in the order of a round: those -scenarios names (all
+// by default) on the servers -auth and -replicas keep.
+func (o options) selected() []scenario {
 	var out []scenario
 	for _, sc := range scenarios() {
-		if sc.auth != auth || (o.scenarios != nil && !o.scenarios[sc.name]) || (sc.auth && !o.auth) {
-			continue
+		switch {
+		case o.scenarios != nil && !o.scenarios[sc.name]:
+		case sc.server == authServer && !o.auth:
+		case (sc.server == auth0Server || sc.server == redisServer) && !o.replicas:
+		default:
+			out = append(out, sc)
 		}
-		out = append(out, sc)
 	}
 	return out
 }

@@ -98,8 +98,8 @@ func (rs rounds) warm(ctx context.Context, steps []step) error {
 }
 
 func logMeasurement(logf func(string, ...any), m measurement) {
-	logf("  %-22s %7d requests, %d errors, %6.0f req/s, p50 %s, server CPU %s/req", m.sc.name, m.res.Requests,
-		m.res.Errors, m.res.Throughput(), fmtDur(m.res.Percentile(0.5)), fmtDur(m.cpuPerRequest()))
+	logf("  %-24s %7d requests, %d errors, %6.0f req/s, p50 %s, server CPU %s/req", m.sc.name, m.res.Requests,
+		m.res.Errors, m.res.Throughput(), fmtDur(m.res.Percentile(0.5)), fmtMicros(cpuPerReq(m)))
 	if m.res.FirstError != nil {
 		logf("  first error: %v", m.res.FirstError)
 	}

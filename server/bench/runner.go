@@ -20,14 +20,6 @@ type measurement struct {
 	cpu time.Duration
 }
 
-// cpuPerRequest is the server's CPU time per request served.
-func (m measurement) cpuPerRequest() time.Duration {
-	if m.res.Requests == 0 {
-		return 0
-	}
-	return m.cpu / time.Duration(m.res.Requests)
-}
-
 // step is one scenario bound to the server it runs on. Its operations are built once, so
 // per-worker state (the user cycle, write counters, subscription toggles) carries over from the
 // warm-up pass through every round and every write really changes something.
@@ -65,13 +57,13 @@ func measure(ctx context.Context, st step, warmup, d time.Duration) (measurement
 
 // prime reads every user's prompt once, so that measured reads find cached profiles (and, with
 // caller auth on, already verified tokens).
-func prime(ctx context.Context, t *target, concurrency int) error {
-	ops := grpcGetOps(t, concurrency)
+func prime(ctx context.Context, d *driver, concurrency int) error {
+	ops := grpcGetOps(d, concurrency)
 	errs := make(chan error, concurrency)
 	for w := range concurrency {
 		go func() {
 			var first error
-			for range workerUsers(w, concurrency, t.users) {
+			for range workerUsers(w, concurrency, d.users) {
 				if err := ops[w](ctx); err != nil && first == nil {
 					first = err
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -15,61 +14,79 @@ import (
 	"github.com/acme/progressive-profiling/server/bench/internal/load"
 )
 
-// Scenario names, as given to -scenarios.
+// serverKind is the server a scenario runs on; every kind selected runs for the whole benchmark.
+type serverKind int
+
 const (
-	scGRPCHealth     = "grpc-health"
-	scRESTHealthz    = "rest-healthz"
-	scGRPCGet        = "grpc-get-missing"
-	scRESTGet        = "rest-get-missing"
-	scGRPCSubmit     = "grpc-submit"
-	scRESTSubmit     = "rest-submit"
-	scGRPCSubscribe  = "grpc-subscribe"
-	scGRPCHealthAuth = "grpc-health-auth"
-	// scGRPCHealthToken is Health/Check sent with the same per-user tokens as
-	// scGRPCGetAuth, as a client with per-call credentials sends them: the raw gRPC cost of
-	// carrying such a header.
-	scGRPCHealthToken = "grpc-health-auth-token"
-	scGRPCGetAuth     = "grpc-get-missing-auth"
-	scRESTGetAuth     = "rest-get-missing-auth"
-	scGRPCGetService  = "grpc-get-missing-service"
-	allScenarioNames  = scGRPCHealth + "," + scGRPCGet + "," + scRESTGet + "," + scRESTHealthz + "," +
-		scGRPCSubmit + "," + scRESTSubmit + "," + scGRPCSubscribe + "," +
-		scGRPCHealthAuth + "," + scGRPCHealthToken + "," + scGRPCGetAuth + "," + scGRPCGetService + "," + scRESTGetAuth
+	// plainServer is on the embedded store, with caller auth off.
+	plainServer serverKind = iota
+	// authServer is on the embedded store and checks RS256 tokens.
+	authServer
+	// auth0Server is on the Auth0 store against the Management API double.
+	auth0Server
+	// redisServer is an auth0Server that also shares a Redis, as replicas do.
+	redisServer
 )
+
+// baseline is the scenario a server's CPU ratios are taken against: its own Health/Check.
+func (k serverKind) baseline() string {
+	switch k {
+	case plainServer:
+		return "grpc-health"
+	case authServer:
+		return "grpc-health-auth"
+	}
+	return ""
+}
 
 // scenario is one kind of call measured under load.
 type scenario struct {
-	name      string
+	name      string // as given to -scenarios
 	call      string // what is called, for the report
 	transport string // gRPC or REST
-	// auth scenarios run against a second server that checks callers' tokens.
-	auth bool
+	server    serverKind
 	// ops builds the operation of each worker; it is called once per scenario and server for
 	// the whole benchmark, so state such as a subscription toggle carries over from the warm-up
 	// pass through every round.
-	ops func(t *target, concurrency int) []load.Op
+	ops func(d *driver, concurrency int) []load.Op
 }
 
 // scenarios lists every scenario in the order each round runs them. The scenarios a target
 // compares run next to each other (Health/Check, then GetMissingFields over gRPC, then over
 // REST), and reads run before writes, so that a write's trailing work (group commits, garbage)
-// is never billed to a read. The caller-auth scenarios run last, on the second server, with
-// that server's own Health/Check first.
+// is never billed to a read. Each server's scenarios run together, its own Health/Check first.
 func scenarios() []scenario {
-	return []scenario{
-		{scGRPCHealth, "grpc.health.v1.Health/Check (baseline)", "gRPC", false, grpcHealthOps},
-		{scGRPCGet, "GetMissingFields", "gRPC", false, grpcGetOps},
-		{scRESTGet, "GetMissingFields", "REST", false, restGetOps},
-		{scRESTHealthz, "GET /healthz (baseline)", "REST", false, restHealthzOps},
-		{scGRPCSubmit, "SubmitFields (durable write)", "gRPC", false, grpcSubmitOps},
-		{scRESTSubmit, "SubmitFields (durable write)", "REST", false, restSubmitOps},
-		{scGRPCSubscribe, "MarkSubscribed (durable write)", "gRPC", false, grpcSubscribeOps},
-		{scGRPCHealthAuth, "Health/Check, caller-auth server (baseline, public)", "gRPC", true, grpcHealthOps},
-		{scGRPCHealthToken, "Health/Check, caller-auth server, carrying a token per user (baseline)", "gRPC", true, grpcHealthTokenOps},
-		{scGRPCGetAuth, "GetMissingFields, caller auth on, a token per user", "gRPC", true, grpcGetOps},
-		{scGRPCGetService, "GetMissingFields, caller auth on, one service token", "gRPC", true, grpcGetServiceOps},
-		{scRESTGetAuth, "GetMissingFields, caller auth on", "REST", true, restGetOps},
+	grpc := func(name, call string, server serverKind, ops func(*driver, int) []load.Op) scenario {
+		return scenario{name: name, call: call, transport: "gRPC", server: server, ops: ops}
 	}
+	rest := func(name, call string, server serverKind) scenario {
+		return scenario{name: name, call: call, transport: "REST", server: server, ops: restGetOps}
+	}
+	return []scenario{
+		grpc("grpc-health", "grpc.health.v1.Health/Check (baseline)", plainServer, grpcHealthOps),
+		grpc("grpc-get-missing", "GetMissingFields", plainServer, grpcGetOps),
+		rest("rest-get-missing", "GetMissingFields", plainServer),
+		grpc("grpc-submit", "SubmitFields (durable write)", plainServer, grpcSubmitOps),
+		grpc("grpc-subscribe", "MarkSubscribed (durable write)", plainServer, grpcSubscribeOps),
+		grpc("grpc-health-auth", "Health/Check, caller-auth server (baseline, public)", authServer, grpcHealthOps),
+		// Health/Check with the same per-user tokens as grpc-get-missing-auth, as a client with
+		// per-call credentials sends them: the raw gRPC cost of carrying such a header.
+		grpc("grpc-health-auth-token", "Health/Check, caller-auth server, carrying a token per user (baseline)", authServer, grpcHealthTokenOps),
+		grpc("grpc-get-missing-auth", "GetMissingFields, caller auth on, a token per user", authServer, grpcGetOps),
+		grpc("grpc-get-missing-service", "GetMissingFields, caller auth on, one service token", authServer, grpcGetServiceOps),
+		rest("rest-get-missing-auth", "GetMissingFields, caller auth on", authServer),
+		grpc("auth0-get-missing", "GetMissingFields, Auth0 store, cached", auth0Server, grpcGetOps),
+		grpc("auth0-get-missing-redis", "GetMissingFields, Auth0 store sharing a Redis, cached", redisServer, grpcGetOps),
+	}
+}
+
+// scenarioNames lists the scenarios' names, for -scenarios.
+func scenarioNames() []string {
+	var out []string
+	for _, sc := range scenarios() {
+		out = append(out, sc.name)
+	}
+	return out
 }
 
 // perWorker builds one operation per worker with mk.
@@ -91,34 +108,27 @@ func cycle(w, concurrency, users int) func() int {
 	}
 }
 
-// withBearer adds user u's token to ctx when the target checks tokens.
-func (t *target) withBearer(ctx context.Context, u int) context.Context {
-	if t.bearer == nil {
+// withBearer adds user u's token to ctx when the server checks tokens.
+func (d *driver) withBearer(ctx context.Context, u int) context.Context {
+	if d.bearer == nil {
 		return ctx
 	}
-	return metadata.AppendToOutgoingContext(ctx, "authorization", t.bearer[u])
+	return metadata.AppendToOutgoingContext(ctx, "authorization", d.bearer[u])
 }
 
-func (t *target) bearerOf(u int) string {
-	if t.bearer == nil {
-		return ""
-	}
-	return t.bearer[u]
-}
-
-func grpcHealthOps(t *target, concurrency int) []load.Op {
+func grpcHealthOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		client := t.health[t.conn(w)]
+		client := d.health[d.conn(w)]
 		return func(ctx context.Context) error { return checkServing(ctx, client) }
 	})
 }
 
 // grpcHealthTokenOps calls Health/Check with the token of the user grpcGetOps would call for:
 // health is public, so the server does not check it, but gRPC still receives the header.
-func grpcHealthTokenOps(t *target, concurrency int) []load.Op {
+func grpcHealthTokenOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		client, next := t.health[t.conn(w)], cycle(w, concurrency, t.users)
-		return func(ctx context.Context) error { return checkServing(t.withBearer(ctx, next()), client) }
+		client, next := d.health[d.conn(w)], cycle(w, concurrency, d.users)
+		return func(ctx context.Context) error { return checkServing(d.withBearer(ctx, next()), client) }
 	})
 }
 
@@ -131,18 +141,12 @@ func checkServing(ctx context.Context, client healthpb.HealthClient) error {
 	return err
 }
 
-func restHealthzOps(t *target, concurrency int) []load.Op {
-	return perWorker(concurrency, func(int) load.Op {
-		return func(ctx context.Context) error { return t.rest(ctx, http.MethodGet, "/healthz", nil, "") }
-	})
-}
-
-func grpcGetOps(t *target, concurrency int) []load.Op {
+func grpcGetOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		client, next := t.profile[t.conn(w)], cycle(w, concurrency, t.users)
+		client, next := d.profile[d.conn(w)], cycle(w, concurrency, d.users)
 		return func(ctx context.Context) error {
 			u := next()
-			_, err := client.GetMissingFields(t.withBearer(ctx, u), &profilev1.GetMissingFieldsRequest{UserId: userID(u)})
+			_, err := client.GetMissingFields(d.withBearer(ctx, u), &profilev1.GetMissingFieldsRequest{UserId: userID(u)})
 			return err
 		}
 	})
@@ -150,26 +154,27 @@ func grpcGetOps(t *target, concurrency int) []load.Op {
 
 // grpcGetServiceOps calls as a backend service does: every call carries the same service token
 // (read:profiles), whatever the user.
-func grpcGetServiceOps(t *target, concurrency int) []load.Op {
+func grpcGetServiceOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		client, next := t.profile[t.conn(w)], cycle(w, concurrency, t.users)
+		client, next := d.profile[d.conn(w)], cycle(w, concurrency, d.users)
 		return func(ctx context.Context) error {
-			u := next()
-			if t.service != "" {
-				ctx = metadata.AppendToOutgoingContext(ctx, "authorization", t.service)
-			}
-			_, err := client.GetMissingFields(ctx, &profilev1.GetMissingFieldsRequest{UserId: userID(u)})
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", d.service)
+			_, err := client.GetMissingFields(ctx, &profilev1.GetMissingFieldsRequest{UserId: userID(next())})
 			return err
 		}
 	})
 }
 
-func restGetOps(t *target, concurrency int) []load.Op {
+func restGetOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		next := cycle(w, concurrency, t.users)
+		next := cycle(w, concurrency, d.users)
 		return func(ctx context.Context) error {
 			u := next()
-			return t.rest(ctx, http.MethodGet, "/v1/users/"+url.PathEscape(userID(u))+"/missing-fields", nil, t.bearerOf(u))
+			bearer := ""
+			if d.bearer != nil {
+				bearer = d.bearer[u]
+			}
+			return d.get(ctx, "/v1/users/"+url.PathEscape(userID(u))+"/missing-fields", bearer)
 		}
 	})
 }
@@ -177,43 +182,34 @@ func restGetOps(t *target, concurrency int) []load.Op {
 // errNoWrite reports a write call that changed nothing, which would flatter the figures.
 var errNoWrite = errors.New("SubmitFields changed nothing")
 
-func grpcSubmitOps(t *target, concurrency int) []load.Op {
-	return perWorker(concurrency, func(w int) load.Op {
-		client, next := t.profile[t.conn(w)], cycle(w, concurrency, t.users)
-		n := 0
-		return func(ctx context.Context) error {
-			u := next()
-			n++
-			values, err := structpb.NewStruct(map[string]any{"title": fmt.Sprintf("gRPC title %d-%d", w, n)})
-			if err != nil {
-				return err
-			}
-			resp, err := client.SubmitFields(ctx, &profilev1.SubmitFieldsRequest{UserId: userID(u), Values: values})
-			if err == nil && len(resp.GetChangedFields()) == 0 {
-				err = errNoWrite
-			}
-			return err
-		}
-	})
+// submit calls SubmitFields with values and fails unless it changed something.
+func submit(ctx context.Context, client profilev1.ProfileServiceClient, user string, values map[string]any) error {
+	v, err := structpb.NewStruct(values)
+	if err != nil {
+		return err
+	}
+	resp, err := client.SubmitFields(ctx, &profilev1.SubmitFieldsRequest{UserId: user, Values: v})
+	if err == nil && len(resp.GetChangedFields()) == 0 {
+		err = errNoWrite
+	}
+	return err
 }
 
-func restSubmitOps(t *target, concurrency int) []load.Op {
+func grpcSubmitOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		next := cycle(w, concurrency, t.users)
+		client, next := d.profile[d.conn(w)], cycle(w, concurrency, d.users)
 		n := 0
 		return func(ctx context.Context) error {
-			u := next()
 			n++
-			body := fmt.Appendf(nil, `{"values":{"title":"REST title %d-%d"}}`, w, n)
-			return t.rest(ctx, http.MethodPost, "/v1/users/"+url.PathEscape(userID(u))+"/fields", body, "")
+			return submit(ctx, client, userID(next()), map[string]any{"title": fmt.Sprintf("gRPC title %d-%d", w, n)})
 		}
 	})
 }
 
 // grpcSubscribeOps toggles each user's subscription, so that every call writes.
-func grpcSubscribeOps(t *target, concurrency int) []load.Op {
+func grpcSubscribeOps(d *driver, concurrency int) []load.Op {
 	return perWorker(concurrency, func(w int) load.Op {
-		client, next := t.profile[t.conn(w)], cycle(w, concurrency, t.users)
+		client, next := d.profile[d.conn(w)], cycle(w, concurrency, d.users)
 		subscribed := make(map[int]bool)
 		return func(ctx context.Context) error {
 			u := next()

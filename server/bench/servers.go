@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
+
+// auth0StoreUsers is the number of users the servers on the Auth0 store serve under load.
+const auth0StoreUsers = 500
 
 // serverSetup is what every benchmarked server is started from.
 type serverSetup struct {
@@ -18,83 +23,77 @@ type serverSetup struct {
 	grpcConns          int
 	// profiles turns on the servers' pprof endpoint (PROFILE_DEBUG_ADDR) for -cpuprofile.
 	profiles bool
+	// dbl and redisURL serve the servers on the Auth0 store.
+	dbl      *serverproc.Double
+	redisURL string
 }
 
 // testServer is a running server, the clients that drive it and, with caller auth on, the
 // token issuer it trusts.
 type testServer struct {
 	srv *serverproc.Proc
-	t   *target
+	d   *driver
 	iss *issuer
 }
 
-// start imports the users into a data folder of the server's own (the embedded store locks its
-// file, so two servers cannot share one), starts the server with env added, and primes its
-// cache. name names its data folder and log; bearer, when not nil, holds each user's token.
-func (s serverSetup) start(ctx context.Context, name string, env map[string]string, bearer []string, logf func(string, ...any)) (*testServer, error) {
-	dataDir := filepath.Join(s.tmp, name+"-data")
-	logf("%s: importing %d users", name, s.users)
-	if err := serverproc.ImportUsers(ctx, s.bin, dataDir, s.usersFile); err != nil {
-		return nil, err
-	}
-	all := map[string]string{"PROFILE_DATA_DIR": dataDir, "PROFILE_CATALOG": s.catalog}
-	if s.profiles {
-		addr, err := serverproc.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		all["PROFILE_DEBUG_ADDR"] = addr
-	}
-	for k, v := range env {
-		all[k] = v
-	}
-	srv, err := serverproc.Start(ctx, s.bin, all, filepath.Join(s.tmp, name+".log"))
-	if err != nil {
-		return nil, err
-	}
-	t, err := dialTarget(srv, s.grpcConns, s.concurrency, s.users)
-	if err != nil {
-		srv.Stop()
-		return nil, err
-	}
-	t.bearer = bearer
-	ts := &testServer{srv: srv, t: t}
-	if err := prime(ctx, t, s.concurrency); err != nil {
-		ts.close()
-		return nil, fmt.Errorf("%s: %w\nserver log:\n%s", name, err, srv.LogTail())
-	}
-	return ts, nil
+var serverNames = map[serverKind]string{
+	plainServer: "server", authServer: "server-auth", auth0Server: "server-auth0", redisServer: "server-auth0-redis",
 }
 
-// startWithAuth starts a server that checks RS256 tokens from an in-process issuer; each user
-// calls with a token of its own.
-func (s serverSetup) startWithAuth(ctx context.Context, name string, logf func(string, ...any)) (*testServer, error) {
-	iss, err := newIssuer()
-	if err != nil {
-		return nil, err
-	}
-	logf("%s: signing %d user tokens", name, s.users)
-	bearer := make([]string, s.users)
-	for u := range bearer {
-		tok, err := iss.userToken(userID(u), time.Hour)
+// start starts a server of the given kind and primes its cache. A server on the embedded store
+// gets the users imported into a data folder of its own (the store locks its file, so two
+// servers cannot share one); with caller auth on, each user calls with a token of its own.
+func (s serverSetup) start(ctx context.Context, kind serverKind, logf func(string, ...any)) (ts *testServer, err error) {
+	name := serverNames[kind]
+	ts = &testServer{}
+	defer func() {
 		if err != nil {
-			iss.close()
-			return nil, err
+			ts.close()
+			err = fmt.Errorf("%s: %w", name, err)
 		}
-		bearer[u] = "Bearer " + tok
+	}()
+	env, users := map[string]string{"PROFILE_CATALOG": s.catalog}, s.users
+	switch kind {
+	case plainServer, authServer:
+		env["PROFILE_DATA_DIR"] = filepath.Join(s.tmp, name+"-data")
+		logf("%s: importing %d users", name, s.users)
+		if err := serverproc.ImportUsers(ctx, s.bin, env["PROFILE_DATA_DIR"], s.usersFile); err != nil {
+			return ts, err
+		}
+	case auth0Server:
+		users = auth0StoreUsers
+		maps.Copy(env, onDouble(s.dbl, "", generous))
+	case redisServer:
+		users = auth0StoreUsers
+		maps.Copy(env, onDouble(s.dbl, s.redisURL, generous))
 	}
-	service, err := iss.serviceToken("bench-backend", "read:profiles", time.Hour)
-	if err != nil {
-		iss.close()
-		return nil, err
+	var bearer []string
+	var service string
+	if kind == authServer {
+		if ts.iss, err = newIssuer(); err != nil {
+			return ts, err
+		}
+		logf("%s: signing %d user tokens", name, users)
+		if bearer, service, err = ts.iss.bearers(users); err != nil {
+			return ts, err
+		}
+		maps.Copy(env, ts.iss.authEnv())
 	}
-	ts, err := s.start(ctx, name, iss.authEnv(), bearer, logf)
-	if err != nil {
-		iss.close()
-		return nil, err
+	if s.profiles {
+		if env["PROFILE_DEBUG_ADDR"], err = serverproc.FreeAddr(); err != nil {
+			return ts, err
+		}
 	}
-	ts.t.service = "Bearer " + service
-	ts.iss = iss
+	if ts.srv, err = serverproc.Start(ctx, s.bin, env, filepath.Join(s.tmp, name+".log")); err != nil {
+		return ts, err
+	}
+	if ts.d, err = dial(ts.srv, s.grpcConns, s.concurrency, users); err != nil {
+		return ts, err
+	}
+	ts.d.bearer, ts.d.service = bearer, service
+	if err := prime(ctx, ts.d, s.concurrency); err != nil {
+		return ts, fmt.Errorf("%w\nserver log:\n%s", err, ts.srv.LogTail())
+	}
 	return ts, nil
 }
 
@@ -102,16 +101,40 @@ func (s serverSetup) startWithAuth(ctx context.Context, name string, logf func(s
 func (ts *testServer) steps(list []scenario, concurrency int) []step {
 	out := make([]step, 0, len(list))
 	for _, sc := range list {
-		out = append(out, step{sc: sc, srv: ts.srv, ops: sc.ops(ts.t, concurrency)})
+		out = append(out, step{sc: sc, srv: ts.srv, ops: sc.ops(ts.d, concurrency)})
 	}
 	return out
 }
 
 // close closes the clients, stops the server, then the issuer it trusts.
 func (ts *testServer) close() {
-	ts.t.close()
-	ts.srv.Stop()
+	if ts.d != nil {
+		ts.d.close()
+	}
+	if ts.srv != nil {
+		ts.srv.Stop()
+	}
 	if ts.iss != nil {
 		ts.iss.close()
 	}
+}
+
+// generous lets servers on the Auth0 store use the double without holding back.
+var generous = map[string]string{
+	"AUTH0_READS_PER_SECOND": "10000", "AUTH0_READ_BURST": "10000",
+	"AUTH0_WRITES_PER_SECOND": "10000", "AUTH0_WRITE_BURST": "10000",
+}
+
+// onDouble is the configuration of a server on the Auth0 store against dbl, logging warnings
+// only, with extra added; with a redisURL, it shares that Redis under a key prefix of its own.
+func onDouble(dbl *serverproc.Double, redisURL string, extra map[string]string) map[string]string {
+	env := dbl.StoreEnv()
+	env["PROFILE_LOG_LEVEL"] = "warn"
+	if redisURL != "" {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		env["PROFILE_REDIS_URL"], env["PROFILE_REDIS_PREFIX"] = redisURL, "profile-bench:"+hex.EncodeToString(b)+":"
+	}
+	maps.Copy(env, extra)
+	return env
 }

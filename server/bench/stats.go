@@ -48,16 +48,6 @@ func (r results) scenarioRuns(name string) []measurement {
 // ran reports whether the scenario called name was measured.
 func (r results) ran(name string) bool { return len(r.scenarioRuns(name)) > 0 }
 
-// inRound returns the measurement of the scenario called name in round.
-func (r results) inRound(name string, round int) (measurement, bool) {
-	for _, m := range r.runs {
-		if m.sc.name == name && m.round == round {
-			return m, true
-		}
-	}
-	return measurement{}, false
-}
-
 // throughput is the successful calls per second of a run.
 func throughput(m measurement) float64 { return m.res.Throughput() }
 
@@ -67,29 +57,6 @@ func cpuPerReq(m measurement) float64 {
 		return 0
 	}
 	return m.cpu.Seconds() / float64(m.res.Requests)
-}
-
-// figure is the spread of f over the scenario's rounds.
-func (r results) figure(name string, f func(measurement) float64) spread {
-	var vals []float64
-	for _, m := range r.scenarioRuns(name) {
-		vals = append(vals, f(m))
-	}
-	return newSpread(vals)
-}
-
-// ratio is the spread over rounds of f(num)/f(den), each ratio from two runs of one round.
-// Rounds where either scenario is missing or the denominator is zero are left out.
-func (r results) ratio(num, den string, f func(measurement) float64) spread {
-	var vals []float64
-	for _, n := range r.scenarioRuns(num) {
-		d, ok := r.inRound(den, n.round)
-		if !ok || f(d) == 0 {
-			continue
-		}
-		vals = append(vals, f(n)/f(d))
-	}
-	return newSpread(vals)
 }
 
 // medianRun is the scenario's run with the median throughput (the lower middle one for an
@@ -102,13 +69,4 @@ func (r results) medianRun(name string) (measurement, bool) {
 	}
 	slices.SortStableFunc(runs, func(a, b measurement) int { return cmp.Compare(throughput(a), throughput(b)) })
 	return runs[(len(runs)-1)/2], true
-}
-
-// baselineFor is the Health/Check scenario a scenario's CPU ratio is taken against: the one on
-// the same server, or the first server's when the caller-auth server's was not run.
-func (r results) baselineFor(sc scenario) string {
-	if sc.auth && r.ran(scGRPCHealthAuth) {
-		return scGRPCHealthAuth
-	}
-	return scGRPCHealth
 }

@@ -1,113 +1,127 @@
 package main
 
 import (
+	_ "embed"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
-
-	"github.com/acme/progressive-profiling/server/bench/internal/load"
 )
 
-// cachedLimit is the latency under which a journey step counts as not having waited on Auth0:
-// half the added upstream latency.
-func cachedLimit(latency time.Duration) time.Duration { return latency / 2 }
+// defaultTargets are the targets the report judges unless -targets names another file.
+//
+//go:embed targets.txt
+var defaultTargets string
 
-// check is one target of issue 6 and how the run fared against it.
-type check struct {
-	target string
-	// ratio holds the per-round ratios of a ratio target; nil for the other targets.
-	ratio    *spread
-	measured string
-	limit    string
-	pass     bool
+// target is one line of a targets file: figure op limit | name.
+type target struct {
+	figure, op, limit, name string
 }
 
-// results gathers everything a run measured.
-type results struct {
-	opts    options
-	machine machine
-	// runs are the measured runs of every round (the warm-up pass is not kept).
-	runs   []measurement
-	rounds []roundInfo
-	// loadavgEnd is the 1-minute load average when the load rounds ended.
-	loadavgEnd string
-	journey    *journeyResult
-	replicas   *replicasResult
-	memory     []memoryResult
-	failures   []string // parts that could not run
+var comparisons = map[string]struct {
+	sign string
+	ok   func(v, limit float64) bool
+}{
+	"<":  {"<", func(v, l float64) bool { return v < l }},
+	"<=": {"≤", func(v, l float64) bool { return v <= l }},
+	"==": {"=", func(v, l float64) bool { return v == l }},
+	">=": {"≥", func(v, l float64) bool { return v >= l }},
+	">":  {">", func(v, l float64) bool { return v > l }},
 }
 
-// ratioCheck judges a ratio target on the median of its per-round ratios; atMost says whether
-// limit is a ceiling or a floor.
-func ratioCheck(target string, s spread, limit float64, atMost bool) check {
-	c := check{target: target, ratio: &s, measured: fmt.Sprintf("%.2fx", s.median)}
-	if atMost {
-		c.limit = fmt.Sprintf("≤ %.2fx", limit)
-		c.pass = s.rounds() > 0 && s.median > 0 && s.median <= limit
-	} else {
-		c.limit = fmt.Sprintf("≥ %.2fx", limit)
-		c.pass = s.rounds() > 0 && s.median >= limit
+// parseTargets reads a targets file (see targets.txt), checking that every figure exists.
+func parseTargets(text string) ([]target, error) {
+	var out []target
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		spec, name, _ := strings.Cut(line, "|")
+		f := strings.Fields(spec)
+		if len(f) != 3 || strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("line %d: want \"figure comparison limit | name\", got %q", i+1, line)
+		}
+		t := target{figure: f[0], op: f[1], limit: f[2], name: strings.TrimSpace(name)}
+		if _, ok := comparisons[t.op]; !ok {
+			return nil, fmt.Errorf("line %d: unknown comparison %q", i+1, t.op)
+		}
+		if !knownFigure(t.figure) {
+			return nil, fmt.Errorf("line %d: unknown figure %q", i+1, t.figure)
+		}
+		if _, _, ok := limitValue(t.limit); !ok && !knownFigure(t.limit) {
+			return nil, fmt.Errorf("line %d: limit %q is neither a number, a duration nor a figure", i+1, t.limit)
+		}
+		out = append(out, t)
 	}
-	return c
+	return out, nil
 }
 
-// checks evaluates the targets whose scenarios ran. Each ratio is taken per round, numerator
-// and denominator from the same round, and judged on its median over rounds.
+// knownFigure reports whether name is a figure the benchmark can measure.
+func knownFigure(name string) bool {
+	if num, den, ok := strings.Cut(name, "/"); ok {
+		return knownFigure(num) && knownFigure(den)
+	}
+	if _, ok := namedFigures[name]; ok {
+		return true
+	}
+	kind, sc, _ := strings.Cut(name, ":")
+	return (kind == "cpu" || kind == "rps") && slices.Contains(scenarioNames(), sc)
+}
+
+// limitValue reads a number or a duration (in seconds); duration says which.
+func limitValue(s string) (v float64, duration, ok bool) {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return v, false, true
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return d.Seconds(), true, true
+	}
+	return 0, false, false
+}
+
+// check is a target and how the run fared against it.
+type check struct {
+	target
+	measured figure
+	// limitText is the comparison and the limit as the report prints them.
+	limitText string
+	pass      bool
+}
+
+// judge compares the median of t's figure with its limit; false when either was not measured.
+func (t target) judge(r results) (check, bool) {
+	f, ok := r.figure(t.figure)
+	if !ok {
+		return check{}, false
+	}
+	cmp := comparisons[t.op]
+	limit, isDuration, isValue := limitValue(t.limit)
+	text := f.format(limit)
+	if isDuration {
+		text = seconds(limit)
+	}
+	if !isValue {
+		lf, ok := r.figure(t.limit)
+		if !ok {
+			return check{}, false
+		}
+		limit = lf.spread().median
+		text = fmt.Sprintf("%s (%s)", lf.format(limit), t.limit)
+	}
+	s := f.spread()
+	pass := f.problem == "" && s.rounds() > 0 && cmp.ok(s.median, limit)
+	return check{target: t, measured: f, limitText: cmp.sign + " " + text, pass: pass}, true
+}
+
+// checks judges the targets whose figures were measured.
 func (r results) checks() []check {
 	var out []check
-	add := func(num, den string, f func(measurement) float64, target string, limit float64, atMost bool) {
-		if r.ran(num) && r.ran(den) {
-			out = append(out, ratioCheck(target, r.ratio(num, den, f), limit, atMost))
+	for _, t := range r.opts.targets {
+		if c, ok := t.judge(r); ok {
+			out = append(out, c)
 		}
 	}
-	add(scGRPCGet, scGRPCHealth, cpuPerReq, "GetMissingFields gRPC: server CPU/req vs Health/Check", 1.25, true)
-	add(scGRPCGet, scGRPCHealth, throughput, "GetMissingFields gRPC: throughput vs Health/Check", 0.8, false)
-	add(scRESTGet, scGRPCGet, cpuPerReq, "GetMissingFields REST: server CPU/req vs gRPC GetMissingFields", 2, true)
-	add(scGRPCSubmit, scGRPCHealth, throughput, "SubmitFields gRPC (embedded, durable): throughput vs Health/Check", 0.4, false)
-	authBase := r.baselineFor(scenario{auth: true})
-	authTarget := "GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check on the same server"
-	if authBase != scGRPCHealthAuth {
-		authTarget = "GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check on the server without auth"
-	}
-	add(scGRPCGetService, authBase, cpuPerReq, authTarget+", one service token", 1.5, true)
-	add(scGRPCGetAuth, authBase, cpuPerReq, authTarget+", a token per user", 1.5, true)
-	// Like for like: the same per-user tokens on both sides, so that the ratio holds what the
-	// service does with a token and not what gRPC spends receiving an 800-byte header.
-	add(scGRPCGetAuth, scGRPCHealthToken, cpuPerReq,
-		"GetMissingFields gRPC, caller auth on: server CPU/req vs Health/Check carrying the same per-user tokens", 1.5, true)
-	if r.journey != nil {
-		out = append(out, r.journey.checks()...)
-	}
-	if r.replicas != nil {
-		out = append(out, r.replicas.checks(r.journey)...)
-	}
-	return out
-}
-
-// checks evaluates the Auth0-mode targets: at most 2 GET and 2 PATCH per journey (the
-// subscription rebuilds a nested object from what Auth0 holds, read under the user's lock), and
-// cached steps never waiting on Auth0.
-func (j journeyResult) checks() []check {
-	gets, patches := j.perJourney()
-	errs := 0
-	for _, s := range j.steps {
-		errs += s.errors
-	}
-	out := []check{
-		{target: "Auth0 mode: upstream GET per journey", measured: fmt.Sprintf("%.2f", gets), limit: "≤ 2", pass: errs == 0 && gets <= 2},
-		{target: "Auth0 mode: upstream PATCH per journey", measured: fmt.Sprintf("%.2f", patches), limit: "≤ 2", pass: errs == 0 && patches <= 2},
-	}
-	limit := cachedLimit(j.latency)
-	var worst time.Duration
-	for _, s := range j.steps {
-		if s.step.cached {
-			worst = max(worst, load.Percentile(s.latencies, 1))
-		}
-	}
-	out = append(out, check{
-		target:   "Auth0 mode: slowest RPC served from cache (no wait on Auth0)",
-		measured: fmtDur(worst),
-		limit:    fmt.Sprintf("< %s (half the added latency)", fmtDur(limit)),
-		pass:     errs == 0 && worst > 0 && worst < limit,
-	})
 	return out
 }

@@ -111,6 +111,21 @@ func (i *issuer) sign(sub, clientID, scope string, ttl time.Duration) (string, e
 	return string(signed), nil
 }
 
+// bearers signs "Bearer <token>" for users 0 to n-1 and one for a backend service allowed to
+// read every profile (read:profiles).
+func (i *issuer) bearers(n int) (users []string, service string, err error) {
+	users = make([]string, n)
+	for u := range users {
+		tok, err := i.userToken(userID(u), time.Hour)
+		if err != nil {
+			return nil, "", err
+		}
+		users[u] = "Bearer " + tok
+	}
+	tok, err := i.serviceToken("bench-backend", "read:profiles", time.Hour)
+	return users, "Bearer " + tok, err
+}
+
 // authEnv is the server configuration that turns caller auth on against this issuer.
 func (i *issuer) authEnv() map[string]string {
 	return map[string]string{

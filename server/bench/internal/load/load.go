@@ -21,19 +21,36 @@ type Config struct {
 	Duration time.Duration
 }
 
-// Result is what a run measured. Calls started before the deadline are all counted, so
-// Elapsed may slightly exceed Config.Duration.
-type Result struct {
-	// Requests is the number of calls made, failed ones included.
-	Requests int
+// Tally is the outcome of calls: the latencies of the successful ones and the failures.
+type Tally struct {
+	// Latencies are the durations of the successful calls; sorted ascending in a Result.
+	Latencies []time.Duration
 	// Errors is the number of failed calls.
 	Errors int
 	// FirstError is the first failure seen, nil when none failed.
 	FirstError error
+}
+
+// Record counts one call that took d and failed with err, or succeeded when err is nil.
+func (t *Tally) Record(d time.Duration, err error) {
+	if err != nil {
+		t.Errors++
+		if t.FirstError == nil {
+			t.FirstError = err
+		}
+		return
+	}
+	t.Latencies = append(t.Latencies, d)
+}
+
+// Result is what a run measured. Calls started before the deadline are all counted, so
+// Elapsed may slightly exceed Config.Duration.
+type Result struct {
+	Tally
+	// Requests is the number of calls made, failed ones included.
+	Requests int
 	// Elapsed is the time from the first call to the end of the last one.
 	Elapsed time.Duration
-	// Latencies are the durations of the successful calls, sorted ascending.
-	Latencies []time.Duration
 }
 
 // Run starts cfg.Concurrency workers calling the operations newOp returns until cfg.Duration
@@ -45,7 +62,7 @@ func Run(ctx context.Context, cfg Config, newOp NewOp) Result {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	perWorker := make([]workerResult, cfg.Concurrency)
+	perWorker := make([]Tally, cfg.Concurrency)
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(cfg.Duration)
@@ -60,16 +77,10 @@ func Run(ctx context.Context, cfg Config, newOp NewOp) Result {
 	return merge(perWorker, time.Since(start))
 }
 
-type workerResult struct {
-	latencies []time.Duration
-	errors    int
-	firstErr  error
-}
-
 // loop calls op until the deadline or until ctx is done. The calls themselves get a context
 // that is not cut at the deadline, so the last one completes normally.
-func loop(ctx context.Context, op Op, deadline time.Time) workerResult {
-	r := workerResult{latencies: make([]time.Duration, 0, 4096)}
+func loop(ctx context.Context, op Op, deadline time.Time) Tally {
+	t := Tally{Latencies: make([]time.Duration, 0, 4096)}
 	callCtx := context.WithoutCancel(ctx)
 	for ctx.Err() == nil {
 		t0 := time.Now()
@@ -77,15 +88,7 @@ func loop(ctx context.Context, op Op, deadline time.Time) workerResult {
 			break
 		}
 		err := op(callCtx)
-		d := time.Since(t0)
-		if err != nil {
-			r.errors++
-			if r.firstErr == nil {
-				r.firstErr = err
-			}
-			continue
-		}
-		r.latencies = append(r.latencies, d)
+		t.Record(time.Since(t0), err)
 	}
-	return r
+	return t
 }

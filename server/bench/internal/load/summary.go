@@ -6,18 +6,19 @@ import (
 	"time"
 )
 
-func merge(workers []workerResult, elapsed time.Duration) Result {
+// merge sums the workers' tallies, with the latencies sorted.
+func merge(workers []Tally, elapsed time.Duration) Result {
 	res := Result{Elapsed: elapsed}
 	n := 0
 	for _, w := range workers {
-		n += len(w.latencies)
+		n += len(w.Latencies)
 	}
 	res.Latencies = make([]time.Duration, 0, n)
 	for _, w := range workers {
-		res.Latencies = append(res.Latencies, w.latencies...)
-		res.Errors += w.errors
+		res.Latencies = append(res.Latencies, w.Latencies...)
+		res.Errors += w.Errors
 		if res.FirstError == nil {
-			res.FirstError = w.firstErr
+			res.FirstError = w.FirstError
 		}
 	}
 	res.Requests = len(res.Latencies) + res.Errors
@@ -34,9 +35,10 @@ func (r Result) Throughput() float64 {
 }
 
 // Percentile returns the latency below which the fraction q (0 to 1) of the successful calls
-// fall, by the nearest-rank method; zero when no call succeeded.
-func (r Result) Percentile(q float64) time.Duration {
-	return Percentile(r.Latencies, q)
+// fall, by the nearest-rank method; zero when no call succeeded. The latencies must be sorted,
+// as they are in a Result.
+func (t Tally) Percentile(q float64) time.Duration {
+	return Percentile(t.Latencies, q)
 }
 
 // Percentile returns the nearest-rank q-quantile (0 to 1) of sorted; zero when it is empty.
