@@ -15,6 +15,7 @@ import (
 
 	profilev1 "github.com/acme/progressive-profiling/gen/profile/v1"
 	"github.com/acme/progressive-profiling/server/bench/internal/procstat"
+	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
 	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
@@ -32,12 +33,12 @@ func BenchmarkAmplifyingRequests(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	iss, err := newIssuer()
+	iss, err := authtest.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(iss.close)
-	env := iss.authEnv()
+	b.Cleanup(iss.Close)
+	env := authEnv(iss)
 	env["PROFILE_DATA_DIR"] = filepath.Join(dir, "data")
 	srv, err := serverproc.Start(ctx, bin, env, filepath.Join(dir, "server.log"))
 	if err != nil {

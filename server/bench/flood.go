@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/acme/progressive-profiling/server/bench/internal/procstat"
+	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
 	"github.com/acme/progressive-profiling/server/internal/h2flood"
 	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
@@ -39,7 +41,12 @@ func (r floodResult) held() int { return r.opened - r.refused - r.answered }
 // headers and nothing else (no token, no request), as an attacker exhausting memory would. It
 // keeps them open for -flood-hold while sampling the server's memory, then closes them and
 // checks that the server serves again.
-func runFlood(ctx context.Context, opts options, tmp string, logf func(string, ...any)) (floodResult, error) {
+func runFlood(ctx context.Context, opts options, logf func(string, ...any)) (floodResult, error) {
+	tmp, err := os.MkdirTemp("", "profile-bench-")
+	if err != nil {
+		return floodResult{}, err
+	}
+	defer os.RemoveAll(tmp)
 	bin := opts.serverBin
 	if bin == "" {
 		logf("building the server")
@@ -49,12 +56,12 @@ func runFlood(ctx context.Context, opts options, tmp string, logf func(string, .
 		}
 		bin = b
 	}
-	iss, err := newIssuer()
+	iss, err := authtest.New()
 	if err != nil {
 		return floodResult{}, err
 	}
-	defer iss.close()
-	env := iss.authEnv()
+	defer iss.Close()
+	env := authEnv(iss)
 	env["PROFILE_DATA_DIR"] = filepath.Join(tmp, "flood-data")
 	srv, err := serverproc.Start(ctx, bin, env, filepath.Join(tmp, "flood.log"))
 	if err != nil {

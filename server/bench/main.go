@@ -39,13 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var report bytes.Buffer
 	if opts.flood {
-		tmp, err := os.MkdirTemp("", "profile-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
 		m := describeMachine(ctx)
-		fr, err := runFlood(ctx, opts, tmp, logf)
+		fr, err := runFlood(ctx, opts, logf)
 		if err != nil {
 			return err
 		}
@@ -146,7 +141,7 @@ func runLoad(ctx context.Context, opts options, b bins, tmp string, r *results, 
 	setup := serverSetup{
 		bin: b.server, tmp: tmp, catalog: catalog, usersFile: usersFile,
 		users: opts.users, concurrency: opts.concurrency, grpcConns: opts.grpcConns,
-		profiles: opts.profileDir != "", redisURL: opts.redisURL,
+		redisURL: opts.redisURL,
 	}
 	var steps []step
 	for _, kind := range []serverKind{plainServer, authServer, auth0Server, redisServer} {
@@ -172,7 +167,7 @@ func runLoad(ctx context.Context, opts options, b bins, tmp string, r *results, 
 		defer ts.close()
 		steps = append(steps, ts.steps(list, opts.concurrency)...)
 	}
-	r.runs, r.rounds, err = newRounds(opts, logf).run(ctx, steps)
+	r.runs, err = newRounds(opts, logf).run(ctx, steps)
 	r.loadavgEnd = loadAverage()
 	return err
 }

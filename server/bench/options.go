@@ -51,8 +51,6 @@ type options struct {
 
 	out       string
 	serverBin string
-	// profileDir receives a pprof CPU profile of the server for every scenario of round 1.
-	profileDir string
 }
 
 // parseOptions reads the flags in args.
@@ -85,7 +83,6 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
 	fs.StringVar(&o.serverBin, "server-bin", "", "server binary to run instead of building ./server")
 	targetsFile := fs.String("targets", "", "file of the targets the report judges (default: the bench's targets.txt)")
-	fs.StringVar(&o.profileDir, "cpuprofile", "", "write the server's CPU profile (pprof) of each scenario's measured run in round 1 into this folder")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

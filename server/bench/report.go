@@ -12,8 +12,7 @@ type results struct {
 	opts    options
 	machine machine
 	// runs are the measured runs of every round (the warm-up pass is not kept).
-	runs   []measurement
-	rounds []roundInfo
+	runs []measurement
 	// loadavgEnd is the 1-minute load average when the load rounds ended.
 	loadavgEnd string
 	journey    *journeyResult
@@ -76,18 +75,7 @@ func writeSetup(b *strings.Builder, r results) {
 	b.WriteString("The order is fixed rather than rotated so that every run has the same predecessor in every round (round 1 included, as the warm-up pass ends like a round): order effects are then the same in each round instead of being added to the spread, and with a few rounds and about ten scenarios a rotation could not balance positions anyway. The scenarios a target compares run next to each other, reads before writes. ")
 	b.WriteString("Req/s and server CPU/req are medians over rounds; the latency percentiles are those of the round with the median throughput (in a closed loop latency and throughput go together, so a row stays one consistent run). Ratios are computed per round, both sides measured seconds apart in the same round, and targets are judged on the median of the per-round ratios; the per-round figures below show the spread.\n\n")
 	if m.loadavg != "" || r.loadavgEnd != "" {
-		fmt.Fprintf(b, "Load average (1 min): %s before the run, %s when the rounds ended (the latter includes the benchmark's own load).", orDash(m.loadavg), orDash(r.loadavgEnd))
-		if len(r.rounds) > 0 {
-			b.WriteString(" Machine CPU per round: ")
-			for i, ri := range r.rounds {
-				if i > 0 {
-					b.WriteString("; ")
-				}
-				fmt.Fprintf(b, "round %d %s, %s busy, %s stolen by the hypervisor", ri.round, ri.elapsed.Round(time.Second), pct(ri.busy), pct(ri.steal))
-			}
-			b.WriteString(".")
-		}
-		b.WriteString("\n\n")
+		fmt.Fprintf(b, "Load average (1 min): %s before the run, %s when the rounds ended (the latter includes the benchmark's own load).\n\n", orDash(m.loadavg), orDash(r.loadavgEnd))
 	}
 }
 
@@ -96,14 +84,6 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
-}
-
-// pct prints a share as a percentage, "?" when unknown (negative).
-func pct(share float64) string {
-	if share < 0 {
-		return "?"
-	}
-	return fmt.Sprintf("%.1f%%", share*100)
 }
 
 // writeRuns writes one row per scenario: its medians over rounds.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"path/filepath"
 
+	"github.com/acme/progressive-profiling/server/internal/auth/authtest"
 	"github.com/acme/progressive-profiling/server/internal/serverproc"
 )
 
@@ -21,8 +22,6 @@ type serverSetup struct {
 	users              int
 	concurrency        int
 	grpcConns          int
-	// profiles turns on the servers' pprof endpoint (PROFILE_DEBUG_ADDR) for -cpuprofile.
-	profiles bool
 	// dbl and redisURL serve the servers on the Auth0 store.
 	dbl      *serverproc.Double
 	redisURL string
@@ -33,7 +32,7 @@ type serverSetup struct {
 type testServer struct {
 	srv *serverproc.Proc
 	d   *driver
-	iss *issuer
+	iss *authtest.Issuer
 }
 
 var serverNames = map[serverKind]string{
@@ -70,19 +69,14 @@ func (s serverSetup) start(ctx context.Context, kind serverKind, logf func(strin
 	var bearer []string
 	var service string
 	if kind == authServer {
-		if ts.iss, err = newIssuer(); err != nil {
+		if ts.iss, err = authtest.New(); err != nil {
 			return ts, err
 		}
 		logf("%s: signing %d user tokens", name, users)
-		if bearer, service, err = ts.iss.bearers(users); err != nil {
+		if bearer, service, err = bearers(ts.iss, users); err != nil {
 			return ts, err
 		}
-		maps.Copy(env, ts.iss.authEnv())
-	}
-	if s.profiles {
-		if env["PROFILE_DEBUG_ADDR"], err = serverproc.FreeAddr(); err != nil {
-			return ts, err
-		}
+		maps.Copy(env, authEnv(ts.iss))
 	}
 	if ts.srv, err = serverproc.Start(ctx, s.bin, env, filepath.Join(s.tmp, name+".log")); err != nil {
 		return ts, err
@@ -115,7 +109,7 @@ func (ts *testServer) close() {
 		ts.srv.Stop()
 	}
 	if ts.iss != nil {
-		ts.iss.close()
+		ts.iss.Close()
 	}
 }
 

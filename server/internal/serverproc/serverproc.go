@@ -31,8 +31,6 @@ const BinName = "profile-server"
 type Proc struct {
 	// GRPCAddr and HTTPAddr are a server's listen addresses, host:port.
 	GRPCAddr, HTTPAddr string
-	// DebugAddr serves the server's pprof profiles; empty when not enabled.
-	DebugAddr string
 
 	cmd     *exec.Cmd
 	logPath string
@@ -102,7 +100,7 @@ func Start(ctx context.Context, bin string, env map[string]string, logPath strin
 	if err != nil {
 		return nil, err
 	}
-	p.GRPCAddr, p.HTTPAddr, p.DebugAddr = grpcAddr, httpAddr, all["PROFILE_DEBUG_ADDR"]
+	p.GRPCAddr, p.HTTPAddr = grpcAddr, httpAddr
 	return p, nil
 }
 
