@@ -87,7 +87,7 @@ type cluster struct {
 }
 
 // startCluster starts a double with users 0 to users-1 (their user_metadata from metadata),
-// then n servers on it with extra configuration; several servers share the Redis at redisURL.
+// then n servers on it with extra configuration, sharing the Redis at redisURL when not empty.
 func startCluster(ctx context.Context, b bins, tmp, name string, n, users int, metadata func(int) map[string]any, redisURL string, extra map[string]string) (c *cluster, err error) {
 	c = &cluster{}
 	defer func() {
@@ -97,9 +97,6 @@ func startCluster(ctx context.Context, b bins, tmp, name string, n, users int, m
 	}()
 	if c.dbl, err = startDouble(ctx, b, tmp, name, users, metadata); err != nil {
 		return c, err
-	}
-	if n == 1 {
-		redisURL = ""
 	}
 	env := onDouble(c.dbl, redisURL, extra)
 	env["PROFILE_CATALOG"] = filepath.Join(tmp, catalogFile)

@@ -45,9 +45,6 @@ func (r results) scenarioRuns(name string) []measurement {
 	return out
 }
 
-// ran reports whether the scenario called name was measured.
-func (r results) ran(name string) bool { return len(r.scenarioRuns(name)) > 0 }
-
 // throughput is the successful calls per second of a run.
 func throughput(m measurement) float64 { return m.res.Throughput() }
 
