@@ -7,7 +7,8 @@
 // judged on its median over rounds, so that slow drift on the machine does not decide a target.
 // It also measures the Auth0 store against the Management API double, which it runs as a
 // process of its own: the journey's calls on one server and on three replicas sharing a Redis,
-// and the heap cost of a cached profile.
+// and the heap cost of a cached profile. The floods of docs/limits.md, what callers without a
+// token can make the server hold in memory, are Go benchmarks in floods_test.go.
 //
 // Usage, from the repository root:
 //

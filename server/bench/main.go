@@ -37,21 +37,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
-	var report bytes.Buffer
-	if opts.flood {
-		m := describeMachine(ctx)
-		fr, err := runFlood(ctx, opts, logf)
-		if err != nil {
-			return err
-		}
-		writeFloodReport(&report, fr, m)
-	} else {
-		r, err := collect(ctx, opts, logf)
-		if err != nil {
-			return err
-		}
-		writeReport(&report, r)
+	r, err := collect(ctx, opts, logf)
+	if err != nil {
+		return err
 	}
+	var report bytes.Buffer
+	writeReport(&report, r)
 	if _, err := stdout.Write(report.Bytes()); err != nil {
 		return err
 	}

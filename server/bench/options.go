@@ -40,12 +40,6 @@ type options struct {
 	memory         bool
 	memoryProfiles int
 
-	// flood runs only the flood scenario (see runFlood), with these sizes.
-	flood        bool
-	floodConns   int
-	floodStreams int
-	floodHold    time.Duration
-
 	// targets are what the report judges, from -targets or targets.txt.
 	targets []target
 
@@ -76,10 +70,6 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.DurationVar(&o.replicasBudgetDuration, "replicas-budget-duration", 10*time.Second, "how long three times the tenant's budget is offered to the replicas")
 	fs.BoolVar(&o.memory, "memory", true, "also measure the heap per cached profile, in this process")
 	fs.IntVar(&o.memoryProfiles, "memory-profiles", 10000, "profiles cached for the memory measurement")
-	fs.BoolVar(&o.flood, "flood", false, "run only the flood scenario: header-only gRPC calls without a token, measuring the server's memory")
-	fs.IntVar(&o.floodConns, "flood-connections", 300, "connections the flood opens")
-	fs.IntVar(&o.floodStreams, "flood-streams", 200, "header-only calls the flood opens on each connection the server accepts")
-	fs.DurationVar(&o.floodHold, "flood-hold", 10*time.Second, "how long the flood keeps its calls open")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
 	fs.StringVar(&o.serverBin, "server-bin", "", "server binary to run instead of building ./server")
 	targetsFile := fs.String("targets", "", "file of the targets the report judges (default: the bench's targets.txt)")
@@ -150,9 +140,6 @@ func (o options) validate() error {
 	}
 	if o.replicas && (o.auth0Users < 1 || o.replicasBudgetDuration < time.Second) {
 		errs = append(errs, errors.New("-replicas needs -auth0-users of at least 1 and -replicas-budget-duration of at least 1s"))
-	}
-	if o.flood && (o.floodConns < 1 || o.floodStreams < 1 || o.floodHold <= 0) {
-		errs = append(errs, errors.New("-flood-connections and -flood-streams must be at least 1, -flood-hold positive"))
 	}
 	if o.memory && o.memoryProfiles < 1 {
 		errs = append(errs, errors.New("-memory-profiles must be at least 1"))
