@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -73,7 +74,7 @@ func scenarios() []scenario {
 		// per-call credentials sends them: the raw gRPC cost of carrying such a header.
 		grpc("grpc-health-auth-token", "Health/Check, caller-auth server, carrying a token per user (baseline)", authServer, grpcHealthTokenOps),
 		grpc("grpc-get-missing-auth", "GetMissingFields, caller auth on, a token per user", authServer, grpcGetOps),
-		grpc("grpc-get-missing-service", "GetMissingFields, caller auth on, one service token", authServer, grpcGetServiceOps),
+		grpc("grpc-get-missing-service", "GetMissingFields, caller auth on, one service token", authServer, asService(grpcGetOps)),
 		rest("rest-get-missing-auth", "GetMissingFields, caller auth on", authServer),
 		grpc("auth0-get-missing", "GetMissingFields, Auth0 store, cached", auth0Server, grpcGetOps),
 		grpc("auth0-get-missing-redis", "GetMissingFields, Auth0 store sharing a Redis, cached", redisServer, grpcGetOps),
@@ -152,17 +153,14 @@ func grpcGetOps(d *driver, concurrency int) []load.Op {
 	})
 }
 
-// grpcGetServiceOps calls as a backend service does: every call carries the same service token
+// asService builds ops as a backend service calls: every call carries the same service token
 // (read:profiles), whatever the user.
-func grpcGetServiceOps(d *driver, concurrency int) []load.Op {
-	return perWorker(concurrency, func(w int) load.Op {
-		client, next := d.profile[d.conn(w)], cycle(w, concurrency, d.users)
-		return func(ctx context.Context) error {
-			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", d.service)
-			_, err := client.GetMissingFields(ctx, &profilev1.GetMissingFieldsRequest{UserId: userID(next())})
-			return err
-		}
-	})
+func asService(ops func(*driver, int) []load.Op) func(*driver, int) []load.Op {
+	return func(d *driver, concurrency int) []load.Op {
+		service := *d
+		service.bearer = slices.Repeat([]string{d.service}, d.users)
+		return ops(&service, concurrency)
+	}
 }
 
 func restGetOps(d *driver, concurrency int) []load.Op {
