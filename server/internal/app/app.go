@@ -25,6 +25,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/netaddr"
 	"github.com/acme/progressive-profiling/server/internal/replicas"
+	"github.com/acme/progressive-profiling/server/internal/rest"
 	"github.com/acme/progressive-profiling/server/internal/store"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0"
 	"github.com/acme/progressive-profiling/server/internal/store/embedded"
@@ -238,15 +239,15 @@ func (s *Server) openRedis(ctx context.Context, acfg auth0.Config) (replicas.Coo
 // in-process through the same interceptor chain as the gRPC server, so every check also runs
 // for REST calls.
 func (s *Server) Serve(ctx context.Context, grpcLis, httpLis net.Listener) error {
-	gw, err := s.newGateway(ctx)
+	// Without caller auth every caller is trusted, which the server allows on loopback only:
+	// there, requests must also be addressed to a loopback host (DNS rebinding).
+	loopbackOnly := !s.cfg.AuthEnabled() && rest.IsLoopbackListener(httpLis)
+	handler, err := s.restHandler(ctx, loopbackOnly)
 	if err != nil {
 		return err
 	}
-	// Without caller auth every caller is trusted, which the server allows on loopback only:
-	// there, requests must also be addressed to a loopback host (DNS rebinding).
-	loopbackOnly := !s.cfg.AuthEnabled() && isLoopbackListener(httpLis)
 	httpSrv := &http.Server{
-		Handler:           s.httpHandler(gw, loopbackOnly),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

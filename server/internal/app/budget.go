@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net/http"
 
 	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
@@ -40,9 +38,9 @@ func newRequestBudget(maxRequest int64) *requestBudget {
 	return &requestBudget{sem: semaphore.NewWeighted(size), size: size}
 }
 
-// acquire waits until n bytes of the budget are free (the whole budget when n is larger), or
-// until ctx ends; it returns the bytes taken, to give back with release.
-func (b *requestBudget) acquire(ctx context.Context, n int64) (int64, error) {
+// Acquire waits until n bytes of the budget are free (the whole budget when n is larger), or
+// until ctx ends; it returns the bytes taken, to give back with Release.
+func (b *requestBudget) Acquire(ctx context.Context, n int64) (int64, error) {
 	n = min(n, b.size)
 	if n <= 0 {
 		return 0, nil
@@ -53,24 +51,11 @@ func (b *requestBudget) acquire(ctx context.Context, n int64) (int64, error) {
 	return n, nil
 }
 
-func (b *requestBudget) release(n int64) {
+// Release gives back n bytes taken by Acquire.
+func (b *requestBudget) Release(n int64) {
 	if n > 0 {
 		b.sem.Release(n)
 	}
-}
-
-// handler counts the body of each REST request (read in full by limitBody, which sets its
-// ContentLength) in the budget until the request is answered.
-func (b *requestBudget) handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, err := b.acquire(r.Context(), r.ContentLength)
-		if err != nil {
-			writeStatus(w, http.StatusServiceUnavailable, codes.Unavailable, "the server is busy; retry later")
-			return
-		}
-		defer b.release(n)
-		next.ServeHTTP(w, r)
-	})
 }
 
 // service returns a copy of desc whose unary methods decode their request within the budget
@@ -84,7 +69,7 @@ func (b *requestBudget) service(desc *grpc.ServiceDesc) *grpc.ServiceDesc {
 		handler := m.Handler
 		m.Handler = func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
 			req := &budgetedRequest{ctx: ctx, budget: b}
-			defer func() { b.release(req.held) }()
+			defer func() { b.Release(req.held) }()
 			return handler(srv, ctx, func(msg any) error {
 				req.msg = msg
 				return dec(req)
@@ -124,7 +109,7 @@ func (c budgetCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		return errSecondMessage
 	}
 	req.decoded = true
-	n, err := req.budget.acquire(req.ctx, int64(data.Len()))
+	n, err := req.budget.Acquire(req.ctx, int64(data.Len()))
 	if err != nil {
 		return err
 	}

@@ -84,11 +84,10 @@ func FuzzSubmitFieldsJSON(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { srv.Close() })
-	gw, err := srv.newGateway(context.Background())
+	h, err := srv.restHandler(context.Background(), false)
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := srv.httpHandler(gw, false)
 	f.Fuzz(func(t *testing.T, body string) {
 		before := st.writeCount()
 		req := httptest.NewRequest(http.MethodPost, "/v1/users/auth0%7Cfuzz/fields", bytes.NewReader([]byte(body)))

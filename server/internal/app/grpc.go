@@ -62,6 +62,20 @@ func (s *Server) interceptors() grpc.UnaryServerInterceptor {
 	return chainUnary(ics)
 }
 
+// chainUnary composes interceptors into one, the first outermost, as grpc.ChainUnaryInterceptor
+// does inside the gRPC server. The same chain serves gRPC calls and the REST gateway's
+// in-process calls, so both get every check.
+func chainUnary(ics []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		next := handler
+		for i := len(ics) - 1; i >= 0; i-- {
+			ic, h := ics[i], next
+			next = func(ctx context.Context, req any) (any, error) { return ic(ctx, req, info, h) }
+		}
+		return next(ctx, req)
+	}
+}
+
 func (s *Server) newGRPCServer(svc profilev1.ProfileServiceServer) *grpc.Server {
 	opts := []grpc.ServerOption{grpc.UnaryInterceptor(s.chain)}
 	if s.traceOpt != nil {

@@ -1,4 +1,4 @@
-package app
+package rest
 
 import (
 	"html/template"
@@ -25,7 +25,11 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 </body></html>
 `))
 
-func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = indexPage.Execute(w, struct{ Auth, Step bool }{s.verifier != nil, s.step != nil})
+// indexHandler serves indexPage for a server with caller authentication on or off (auth) and
+// the login step on or off (step).
+func indexHandler(auth, step bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = indexPage.Execute(w, struct{ Auth, Step bool }{auth, step})
+	})
 }

@@ -1,4 +1,4 @@
-package app
+package rest
 
 import (
 	"encoding/json"
@@ -125,4 +125,18 @@ func TestRESTJSONLeavesOutAnUnsetExplanation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// restExplanation returns the raw JSON of prompt.explanation in a REST response body, and
+// whether the key is there at all.
+func restExplanation(t *testing.T, body []byte) (json.RawMessage, bool) {
+	t.Helper()
+	var resp struct {
+		Prompt map[string]json.RawMessage `json:"prompt"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		t.Fatalf("response %s: %v", body, err)
+	}
+	raw, ok := resp.Prompt["explanation"]
+	return raw, ok
 }

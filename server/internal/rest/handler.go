@@ -1,4 +1,4 @@
-package app
+package rest
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -26,60 +27,70 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/telemetry"
 )
 
-// newGateway returns the REST facade of the service: grpc-gateway calling the service
-// in-process through the interceptor chain (see gatewayServer).
-func (s *Server) newGateway(ctx context.Context) (http.Handler, error) {
-	errorHandler := auth.GatewayErrorHandler(s.cfg.Auth0Audience, retryAfterErrorHandler)
-	mux := runtime.NewServeMux(append(telemetry.GatewayOptions(),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
-		// User ids may hold "/": route on the escaped path and unescape every path parameter
-		// but %2F, which gatewayServer turns back into "/" (see unslash).
-		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptSlash),
-		runtime.WithErrorHandler(errorHandler),
-		runtime.WithRoutingErrorHandler(routingErrorHandler(errorHandler)),
-		// The Bearer challenge travels as WWW-Authenticate (see auth.GatewayErrorHandler), not
-		// also as Grpc-Metadata-Www-Authenticate.
-		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
-			if key == auth.WWWAuthenticateKey {
-				return "", false
-			}
-			return telemetry.GatewayOutgoingHeaderMatcher(key)
-		}),
-		runtime.SetQueryParameterParser(&strictQueryParser{}),
-	)...)
-	if err := profilev1.RegisterProfileServiceHandlerServer(ctx, mux, newGatewayServer(s.svc, s.chain)); err != nil {
-		return nil, err
-	}
-	return mux, nil
+// Config is what the HTTP side of the server is built from.
+type Config struct {
+	// Service answers the REST calls, each run through Interceptor: the unary interceptor chain
+	// of the gRPC server, so that REST calls get every check gRPC calls get.
+	Service     profilev1.ProfileServiceServer
+	Interceptor grpc.UnaryServerInterceptor
+	// Auth says that callers authenticate; Audience is then the API named in the Bearer
+	// challenge of 401 answers.
+	Auth     bool
+	Audience string
+	// MaxBodyBytes bounds request bodies; Budget bounds the bodies held at once.
+	MaxBodyBytes int64
+	Budget       Budget
+	// Health answers /readyz; Metrics serves /metrics.
+	Health  healthpb.HealthServer
+	Metrics http.Handler
+	// LoginStep serves the hosted login step at loginstep.Path; nil when the step is off.
+	LoginStep http.Handler
+	// Tracing gives each REST call its HTTP server span.
+	Tracing bool
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string
+	// LoopbackOnly restricts every request to loopback Host values (see loopbackHostOnly).
+	LoopbackOnly bool
 }
 
-// httpHandler routes health, docs and the gateway, with CORS, body limits and the request
-// budget. loopbackOnly
-// restricts every request to loopback Host values (see loopbackHostOnly).
-func (s *Server) httpHandler(gateway http.Handler, loopbackOnly bool) http.Handler {
+// Budget bounds the bytes of the requests held at once, over gRPC and REST together.
+type Budget interface {
+	// Acquire waits until n bytes are free or ctx ends, and returns the bytes taken.
+	Acquire(ctx context.Context, n int64) (int64, error)
+	// Release gives back bytes taken by Acquire.
+	Release(n int64)
+}
+
+// NewHandler returns the HTTP side of the server: the REST API, health, docs, metrics and the
+// login step, with CORS, body limits and the request budget.
+func NewHandler(ctx context.Context, cfg Config) (http.Handler, error) {
+	gateway, err := newGateway(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writePlain(w, http.StatusOK, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		resp, err := s.health.Check(r.Context(), &healthpb.HealthCheckRequest{})
+		resp, err := cfg.Health.Check(r.Context(), &healthpb.HealthCheckRequest{})
 		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 			writePlain(w, http.StatusServiceUnavailable, "not ready")
 			return
 		}
 		writePlain(w, http.StatusOK, "ready")
 	})
-	mux.HandleFunc("GET /{$}", s.serveIndex)
-	if s.step != nil {
-		mux.Handle(loginstep.Path, s.step)
+	mux.Handle("GET /{$}", indexHandler(cfg.Auth, cfg.LoginStep != nil))
+	if cfg.LoginStep != nil {
+		mux.Handle(loginstep.Path, cfg.LoginStep)
 	}
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /metrics", cfg.Metrics)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
 	})
-	api := requireJSON(limitBody(s.cfg.MaxBodyBytes, s.budget.handler(gateway)))
-	if s.traceOpt != nil {
+	api := requireJSON(limitBody(cfg.MaxBodyBytes, budgetHandler(cfg.Budget, gateway)))
+	if cfg.Tracing {
 		// REST calls reach the service in-process, past the gRPC server's stats handler: give
 		// them their HTTP server span here, continuing the caller's traceparent if any.
 		// Span names carry the method only: paths hold user ids.
@@ -96,13 +107,55 @@ func (s *Server) httpHandler(gateway http.Handler, loopbackOnly bool) http.Handl
 		}
 		mux.ServeHTTP(w, r)
 	})
-	if len(s.cfg.CORSOrigins) > 0 {
-		h = auth.CORS(s.cfg.CORSOrigins)(h)
+	if len(cfg.CORSOrigins) > 0 {
+		h = auth.CORS(cfg.CORSOrigins)(h)
 	}
-	if loopbackOnly {
+	if cfg.LoopbackOnly {
 		h = loopbackHostOnly(h)
 	}
-	return h
+	return h, nil
+}
+
+// newGateway returns the REST facade of the service: grpc-gateway calling the service
+// in-process through the interceptor chain (see inProcessConn).
+func newGateway(ctx context.Context, cfg Config) (http.Handler, error) {
+	errorHandler := auth.GatewayErrorHandler(cfg.Audience, retryAfterErrorHandler)
+	mux := runtime.NewServeMux(append(telemetry.GatewayOptions(),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
+		// User ids may hold "/": route on the escaped path and unescape every path parameter
+		// but %2F, which inProcessConn turns back into "/" (see unslash).
+		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptSlash),
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler(errorHandler)),
+		// The Bearer challenge travels as WWW-Authenticate (see auth.GatewayErrorHandler), not
+		// also as Grpc-Metadata-Www-Authenticate.
+		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
+			if key == auth.WWWAuthenticateKey {
+				return "", false
+			}
+			return telemetry.GatewayOutgoingHeaderMatcher(key)
+		}),
+		runtime.SetQueryParameterParser(&strictQueryParser{}),
+	)...)
+	conn := newInProcessConn(&profilev1.ProfileService_ServiceDesc, cfg.Service, cfg.Interceptor)
+	if err := profilev1.RegisterProfileServiceHandlerClient(ctx, mux, profilev1.NewProfileServiceClient(conn)); err != nil {
+		return nil, err
+	}
+	return mux, nil
+}
+
+// budgetHandler counts the body of each REST request (read in full by limitBody, which sets its
+// ContentLength) in the budget until the request is answered.
+func budgetHandler(b Budget, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := b.Acquire(r.Context(), r.ContentLength)
+		if err != nil {
+			writeStatus(w, http.StatusServiceUnavailable, codes.Unavailable, "the server is busy; retry later")
+			return
+		}
+		defer b.Release(n)
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writePlain(w http.ResponseWriter, code int, body string) {

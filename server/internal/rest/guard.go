@@ -1,4 +1,4 @@
-package app
+package rest
 
 import (
 	"mime"
@@ -62,8 +62,8 @@ func loopbackHostOnly(next http.Handler) http.Handler {
 	})
 }
 
-// isLoopbackListener reports whether l accepts connections on a loopback address only.
-func isLoopbackListener(l net.Listener) bool {
+// IsLoopbackListener reports whether l accepts connections on a loopback address only.
+func IsLoopbackListener(l net.Listener) bool {
 	a, ok := l.Addr().(*net.TCPAddr)
 	return ok && a.IP.IsLoopback()
 }

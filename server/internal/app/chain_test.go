@@ -33,16 +33,3 @@ func TestChainRunsInterceptorsOutermostFirst(t *testing.T) {
 		t.Errorf("order (-want +got):\n%s", diff)
 	}
 }
-
-func TestUnslashRestoresSlashesOnly(t *testing.T) {
-	for in, want := range map[string]string{
-		"auth0|1":                       "auth0|1",
-		"samlp|acme%2Fconn|a@b.c":       "samlp|acme/conn|a@b.c",
-		"a%2fb":                         "a/b",
-		"literal%20space-stays-encoded": "literal%20space-stays-encoded",
-	} {
-		if got := unslash(in); got != want {
-			t.Errorf("unslash(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
