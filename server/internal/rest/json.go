@@ -112,27 +112,12 @@ func nonNil(s []string) []string {
 }
 
 func (m *restJSON) appendPrompt(buf []byte, p *profilev1.Prompt) ([]byte, error) {
-	buf = append(buf, `{"fields":[`...)
-	for i, f := range p.GetFields() {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		frag, err := m.fragment(f)
-		if err != nil {
-			return nil, err
-		}
-		buf = append(buf, frag...)
+	buf, err := appendFragments(m, append(buf, `{"fields":[`...), p.GetFields())
+	if err != nil {
+		return nil, err
 	}
-	buf = append(buf, `],"topics":[`...)
-	for i, t := range p.GetTopics() {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		frag, err := m.fragment(t)
-		if err != nil {
-			return nil, err
-		}
-		buf = append(buf, frag...)
+	if buf, err = appendFragments(m, append(buf, `],"topics":[`...), p.GetTopics()); err != nil {
+		return nil, err
 	}
 	buf = append(buf, `],"complete":`...)
 	buf = strconv.AppendBool(buf, p.GetComplete())
@@ -149,6 +134,21 @@ func (m *restJSON) appendPrompt(buf []byte, p *profilev1.Prompt) ([]byte, error)
 		buf = append(append(buf, `,"explanation":`...), b...)
 	}
 	return append(buf, '}'), nil
+}
+
+// appendFragments appends the JSON of the shared spec messages specs, separated by commas.
+func appendFragments[T proto.Message](m *restJSON, buf []byte, specs []T) ([]byte, error) {
+	for i, spec := range specs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		frag, err := m.fragment(spec)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, frag...)
+	}
+	return buf, nil
 }
 
 // fragment returns the JSON of a shared spec message, encoding it on first use.
