@@ -119,24 +119,14 @@ func TestRESTJSONLeavesOutAnUnsetExplanation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x, ok := restExplanation(t, b)
+			var resp struct{ Prompt map[string]json.RawMessage }
+			if err := json.Unmarshal(b, &resp); err != nil {
+				t.Fatalf("response %s: %v", b, err)
+			}
+			x, ok := resp.Prompt["explanation"]
 			if ok != tt.want || (ok && string(x) == "null") {
 				t.Errorf("prompt %s: explanation present = %v, want %v (and never null)", b, ok, tt.want)
 			}
 		})
 	}
-}
-
-// restExplanation returns the raw JSON of prompt.explanation in a REST response body, and
-// whether the key is there at all.
-func restExplanation(t *testing.T, body []byte) (json.RawMessage, bool) {
-	t.Helper()
-	var resp struct {
-		Prompt map[string]json.RawMessage `json:"prompt"`
-	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		t.Fatalf("response %s: %v", body, err)
-	}
-	raw, ok := resp.Prompt["explanation"]
-	return raw, ok
 }
