@@ -448,12 +448,16 @@ type Prompt struct {
 	// The subscription topics offered in the request's context that the user has neither
 	// subscribed to nor recently declined.
 	Topics []*TopicSpec `protobuf:"bytes,2,rep,name=topics,proto3" json:"topics,omitempty"`
-	// True when every field that applies to the user right now is known.
+	// True when every field that applies to the user right now is known (known_count equals
+	// applicable_count). A declined field still applies while it is not asked, so a prompt that
+	// asks nothing can say false.
 	Complete bool `protobuf:"varint,3,opt,name=complete,proto3" json:"complete,omitempty"`
 	// How many of the applicable fields are known.
 	KnownCount int32 `protobuf:"varint,4,opt,name=known_count,json=knownCount,proto3" json:"known_count,omitempty"`
-	// How many fields apply to the user right now (their login count, the context and the fields
-	// they depend on allow them).
+	// How many fields apply to the user right now: their login count, the request's context and
+	// the fields they depend on allow them, and the caller may answer them (fields stored in
+	// app_metadata count for services, not for an end user's token). Declined fields and fields
+	// cut by max_fields count; topics never do.
 	ApplicableCount int32 `protobuf:"varint,5,opt,name=applicable_count,json=applicableCount,proto3" json:"applicable_count,omitempty"`
 	// Why each catalog field and topic is, or is not, in this prompt. Set only when the request
 	// asked for it with explain; otherwise absent, and left out of REST JSON (never null).
