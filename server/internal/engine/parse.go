@@ -83,173 +83,145 @@ func (p *parser) catalog(doc *yaml.Node) *Catalog {
 		p.errorf(1, "empty catalog")
 		return c
 	}
-	root := doc.Content[0]
-	p.mapping(root, func(key string, k, v *yaml.Node) {
-		switch key {
-		case "default_max_fields":
+	p.attributes(doc.Content[0], "catalog", attrs{
+		"default_max_fields": func(v *yaml.Node) {
 			c.DefaultMaxFields = p.integer(v)
 			if c.DefaultMaxFields < 1 || c.DefaultMaxFields > MaxFieldsLimit {
 				p.errorf(v.Line, "default_max_fields must be between 1 and %d", MaxFieldsLimit)
 			}
-		case "restrict_topics":
-			c.RestrictTopics = p.boolean(v)
-		case "branding":
-			c.Branding = p.branding(v)
-		case "fields":
-			p.sequence(v, func(n *yaml.Node) { c.Fields = append(c.Fields, p.field(n)) })
-		case "topics":
-			p.sequence(v, func(n *yaml.Node) { c.Topics = append(c.Topics, p.topic(n)) })
-		default:
-			p.errorf(k.Line, "unknown catalog attribute %q", key)
-		}
+		},
+		"restrict_topics": &c.RestrictTopics,
+		"branding":        &c.Branding,
+		"fields":          &c.Fields,
+		"topics":          &c.Topics,
 	})
 	return c
 }
 
 func (p *parser) branding(n *yaml.Node) Branding {
-	b := Branding{lines: map[string]int{}}
-	p.mapping(n, func(key string, k, v *yaml.Node) {
-		b.lines[key] = k.Line
-		switch key {
-		case "title":
-			b.Title = p.str(v)
-		case "titles":
-			b.Titles = p.strMap(v)
-		case "logo":
-			b.Logo = p.str(v)
-		case "color":
-			b.Color = p.str(v)
-		default:
-			p.errorf(k.Line, "unknown branding attribute %q", key)
-		}
-	})
+	var b Branding
+	b.lines = p.attributes(n, "branding", attrs{"title": &b.Title, "titles": &b.Titles, "logo": &b.Logo, "color": &b.Color})
 	return b
 }
 
 func (p *parser) field(n *yaml.Node) *Field {
 	f := &Field{}
-	p.item(n, "field", &f.Item, func(key string, v *yaml.Node) bool { return p.fieldAttr(f, key, v) })
+	p.item(n, "field", &f.Item, attrs{
+		"type":       &f.Type,
+		"required":   &f.Required,
+		"min_length": &f.MinLength,
+		"max_length": &f.MaxLength,
+		"pattern":    &f.Pattern,
+		"min_value":  &f.MinValue,
+		"max_value":  &f.MaxValue,
+		"options":    &f.Options,
+		"region":     &f.Region,
+		"known_from": &f.KnownFrom,
+		"store":      &f.Store,
+		"priority":   &f.Priority,
+		"min_logins": &f.MinLogins,
+		"after":      &f.After,
+	})
 	return f
 }
 
 func (p *parser) topic(n *yaml.Node) *Topic {
 	t := &Topic{}
-	p.item(n, "topic", &t.Item, func(string, *yaml.Node) bool { return false })
+	p.item(n, "topic", &t.Item, attrs{})
 	return t
 }
 
-// item parses a field or a topic (kind) into it: the attributes every item has, and through
-// attr, which reports whether it knows the key, those of its kind. Label defaults to the key,
-// DeclineCooldown to DefaultDeclineCooldown.
-func (p *parser) item(n *yaml.Node, kind string, it *Item, attr func(key string, v *yaml.Node) bool) {
-	it.line, it.lines = n.Line, map[string]int{}
-	p.mapping(n, func(key string, k, v *yaml.Node) {
-		it.lines[key] = k.Line
-		if !p.itemAttr(it, key, v) && !attr(key, v) {
-			p.errorf(k.Line, "unknown %s attribute %q", kind, key)
-		}
-	})
-	if _, ok := it.lines["key"]; !ok {
-		p.errorf(n.Line, "%s without a key", kind)
-	}
-	if it.Label == "" {
-		it.Label = it.Key
-	}
+// item parses a field or a topic (kind) into it: the attributes every item has, and a, those of
+// its kind. The key must be given; DeclineCooldown defaults to DefaultDeclineCooldown.
+func (p *parser) item(n *yaml.Node, kind string, it *Item, a attrs) {
+	a["help"], a["helps"], a["contexts"], a["decline_cooldown"] = &it.Help, &it.Helps, &it.Contexts, &it.DeclineCooldown
+	it.line, it.lines = n.Line, p.labeled(n, kind, "key", &it.Key, &it.Labeled, a)
 	if _, ok := it.lines["decline_cooldown"]; !ok {
 		it.DeclineCooldown = DefaultDeclineCooldown
 	}
 }
 
-// labelAttr sets label or labels and reports whether key is one of them.
-func (p *parser) labelAttr(l *Labeled, key string, v *yaml.Node) bool {
-	switch key {
-	case "label":
-		l.Label = p.str(v)
-	case "labels":
-		l.Labels = p.strMap(v)
-	default:
-		return false
-	}
-	return true
-}
-
-// itemAttr sets one attribute every item has and reports whether key is one.
-func (p *parser) itemAttr(it *Item, key string, v *yaml.Node) bool {
-	if p.labelAttr(&it.Labeled, key, v) {
-		return true
-	}
-	switch key {
-	case "key":
-		it.Key = p.str(v)
-	case "help":
-		it.Help = p.str(v)
-	case "helps":
-		it.Helps = p.strMap(v)
-	case "contexts":
-		it.Contexts = p.strList(v)
-	case "decline_cooldown":
-		it.DeclineCooldown = p.duration(v)
-	default:
-		return false
-	}
-	return true
-}
-
-// fieldAttr sets one attribute only fields have and reports whether key is one.
-func (p *parser) fieldAttr(f *Field, key string, v *yaml.Node) bool {
-	switch key {
-	case "type":
-		f.Type = FieldType(p.str(v))
-	case "required":
-		f.Required = p.boolean(v)
-	case "min_length":
-		f.MinLength = ptr(p.integer(v))
-	case "max_length":
-		f.MaxLength = ptr(p.integer(v))
-	case "pattern":
-		f.Pattern = p.str(v)
-	case "min_value":
-		f.MinValue = ptr(p.number(v))
-	case "max_value":
-		f.MaxValue = ptr(p.number(v))
-	case "options":
-		p.sequence(v, func(n *yaml.Node) { f.Options = append(f.Options, p.option(n)) })
-	case "region":
-		f.Region = p.str(v)
-	case "known_from":
-		f.KnownFrom = p.strList(v)
-	case "store":
-		f.Store = StoreKind(p.str(v))
-	case "priority":
-		f.Priority = p.integer(v)
-	case "min_logins":
-		f.MinLogins = p.integer(v)
-	case "after":
-		f.After = p.strList(v)
-	default:
-		return false
-	}
-	return true
-}
-
 func (p *parser) option(n *yaml.Node) Option {
 	var o Option
-	seen := false
+	p.labeled(n, "option", "value", &o.Value, &o.Labeled, attrs{})
+	return o
+}
+
+// labeled parses something users see (kind): its name, the attribute id that must be given and
+// whose value the label defaults to, its label and labels, and a, the attributes of its kind.
+// It returns the line of each attribute given.
+func (p *parser) labeled(n *yaml.Node, kind, id string, name *string, l *Labeled, a attrs) map[string]int {
+	a[id], a["label"], a["labels"] = name, &l.Label, &l.Labels
+	lines := p.attributes(n, kind, a)
+	if _, ok := lines[id]; !ok {
+		p.errorf(n.Line, "%s without a %s", kind, id)
+	}
+	if l.Label == "" {
+		l.Label = *name
+	}
+	return lines
+}
+
+// attrs maps the attributes of one kind of catalog entry to where their values go: a pointer,
+// whose type says how the value is read (see set), or a function that reads it.
+type attrs map[string]any
+
+// attributes reads the mapping n into the destinations a gives, reporting a key a lacks as an
+// unknown attribute of kind. It returns the line of each key given, known or not.
+func (p *parser) attributes(n *yaml.Node, kind string, a attrs) map[string]int {
+	lines := map[string]int{}
 	p.mapping(n, func(key string, k, v *yaml.Node) {
-		switch {
-		case key == "value":
-			o.Value, seen = p.str(v), true
-		case !p.labelAttr(&o.Labeled, key, v):
-			p.errorf(k.Line, "unknown option attribute %q", key)
+		lines[key] = k.Line
+		if dst, ok := a[key]; ok {
+			p.set(dst, v)
+		} else {
+			p.errorf(k.Line, "unknown %s attribute %q", kind, key)
 		}
 	})
-	if !seen {
-		p.errorf(n.Line, "option without a value")
+	return lines
+}
+
+// set reads v into dst, as dst's type says.
+func (p *parser) set(dst any, v *yaml.Node) {
+	switch d := dst.(type) {
+	case func(*yaml.Node):
+		d(v)
+	case *string:
+		*d = p.str(v)
+	case *FieldType:
+		*d = FieldType(p.str(v))
+	case *StoreKind:
+		*d = StoreKind(p.str(v))
+	case *[]string:
+		*d = p.strList(v)
+	case *map[string]string:
+		*d = p.strMap(v)
+	case *bool:
+		*d = p.boolean(v)
+	case *int:
+		*d = p.integer(v)
+	case **int:
+		*d = ptr(p.integer(v))
+	case **float64:
+		*d = ptr(p.number(v))
+	case *time.Duration:
+		*d = p.duration(v)
+	case *Branding:
+		*d = p.branding(v)
+	case *[]Option:
+		appendEach(p, v, d, p.option)
+	case *[]*Field:
+		appendEach(p, v, d, p.field)
+	case *[]*Topic:
+		appendEach(p, v, d, p.topic)
+	default:
+		panic(fmt.Sprintf("catalog parser: no reader for %T", dst))
 	}
-	if o.Label == "" {
-		o.Label = o.Value
-	}
-	return o
+}
+
+// appendEach reads each element of the list n and appends it to dst.
+func appendEach[T any](p *parser, n *yaml.Node, dst *[]T, read func(*yaml.Node) T) {
+	p.sequence(n, func(item *yaml.Node) { *dst = append(*dst, read(item)) })
 }
 
 // mapping calls fn for each key of a mapping node, rejecting duplicate keys.
@@ -290,7 +262,7 @@ func (p *parser) str(n *yaml.Node) string {
 
 func (p *parser) strList(n *yaml.Node) []string {
 	var out []string
-	p.sequence(n, func(item *yaml.Node) { out = append(out, p.str(item)) })
+	appendEach(p, n, &out, p.str)
 	return out
 }
 
