@@ -25,11 +25,7 @@ func (b *Buffer) Write(p []byte) (int, error) {
 }
 
 // String returns everything written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func (b *Buffer) String() string { return b.read(false) }
 
 // JSONLogger returns a logger that writes JSON records at level and above into b.
 func (b *Buffer) JSONLogger(level slog.Level) *slog.Logger {
@@ -45,11 +41,18 @@ func (b *Buffer) Records(t testing.TB) []map[string]any {
 // Take is Records, and then empties the buffer, so that the next call sees only what comes after.
 func (b *Buffer) Take(t testing.TB) []map[string]any {
 	t.Helper()
+	return Lines(t, b.read(true))
+}
+
+// read returns everything written so far, and empties the buffer if reset.
+func (b *Buffer) read(reset bool) string {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	text := b.buf.String()
-	b.buf.Reset()
-	b.mu.Unlock()
-	return Lines(t, text)
+	if reset {
+		b.buf.Reset()
+	}
+	return text
 }
 
 // Lines decodes text made of JSON log lines, one record per line; blank lines are skipped and a
