@@ -86,11 +86,8 @@ func checkJWKSURL(raw string) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("auth: JWKS URL %q is not an absolute URL", raw)
 	}
-	switch {
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && netaddr.IsLoopbackHost(u.Hostname()):
-		return nil
+	if netaddr.CheckScheme(u) != nil {
+		return fmt.Errorf("auth: JWKS URL %q must use https (http is allowed for loopback hosts only)", raw)
 	}
-	return fmt.Errorf("auth: JWKS URL %q must use https (http is allowed for loopback hosts only)", raw)
+	return nil
 }

@@ -426,7 +426,7 @@ func (c Config) Validate() error {
 		}
 		if c.Auth0Issuer != "" {
 			u, err := url.Parse(c.Auth0Issuer)
-			if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && netaddr.IsLoopbackHost(u.Hostname()))) || !strings.HasSuffix(c.Auth0Issuer, "/") {
+			if err != nil || u.Host == "" || netaddr.CheckScheme(u) != nil || !strings.HasSuffix(c.Auth0Issuer, "/") {
 				errs = append(errs, fmt.Errorf("AUTH0_ISSUER: %q must be an https URL ending in / (http only for loopback hosts)", c.Auth0Issuer))
 			}
 		}

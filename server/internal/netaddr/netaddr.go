@@ -55,14 +55,24 @@ func TenantURL(domain string) (*url.URL, error) {
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return nil, fmt.Errorf("%q must be a domain or scheme://host[:port], without a path", d)
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !IsLoopbackHost(u.Hostname()) {
-			return nil, fmt.Errorf("http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %q", u.Hostname())
-		}
-	default:
-		return nil, fmt.Errorf("scheme %q is not https (or http for loopback hosts)", u.Scheme)
+	if err := CheckScheme(u); err != nil {
+		return nil, err
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+}
+
+// CheckScheme is the one rule on how the service reaches Auth0 (the tenant, its keys, the
+// issuer it names): over https, or over http only on a loopback host, where a local double of
+// Auth0 runs in tests.
+func CheckScheme(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return fmt.Errorf("http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %q", u.Hostname())
+		}
+		return nil
+	}
+	return fmt.Errorf("scheme %q is not https (or http for loopback hosts)", u.Scheme)
 }

@@ -1,6 +1,9 @@
 package netaddr
 
-import "testing"
+import (
+	"net/url"
+	"testing"
+)
 
 func TestIsLoopbackHost(t *testing.T) {
 	for host, want := range map[string]bool{
@@ -47,6 +50,22 @@ func TestIsLoopbackHostHeader(t *testing.T) {
 	} {
 		if got := IsLoopbackHostHeader(host); got != want {
 			t.Errorf("IsLoopbackHostHeader(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+func TestCheckScheme(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://acme.eu.auth0.com/": true, "https://10.0.0.1:8443": true,
+		"http://127.0.0.1:4000": true, "http://localhost/.well-known/jwks.json": true, "http://[::1]:80": true,
+		"http://acme.eu.auth0.com/": false, "http://10.0.0.1": false, "ftp://127.0.0.1": false, "//acme.eu.auth0.com": false,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckScheme(u); (err == nil) != ok {
+			t.Errorf("CheckScheme(%q) = %v, want ok=%v", raw, err, ok)
 		}
 	}
 }
