@@ -18,6 +18,7 @@ import (
 	"github.com/acme/progressive-profiling/server/internal/loginclaims"
 	"github.com/acme/progressive-profiling/server/internal/loginstep"
 	"github.com/acme/progressive-profiling/server/internal/loginstep/steptest"
+	"github.com/acme/progressive-profiling/server/internal/replicas"
 	"github.com/acme/progressive-profiling/server/internal/replicas/redistest"
 	"github.com/acme/progressive-profiling/server/internal/store/auth0/auth0test"
 )
@@ -141,7 +142,7 @@ func TestLoginStepTokenWorksOnceAcrossReplicas(t *testing.T) {
 			c.Store = config.StoreAuth0
 			c.Auth0Domain = mgmt.URL()
 			c.Auth0ClientID, c.Auth0ClientSecret = auth0test.ClientID, auth0test.ClientSecret
-			c.RedisURL, c.RedisPrefix, c.RedisLockLease = redistest.URL(), prefix, config.MinRedisLockLease
+			c.RedisURL, c.RedisPrefix, c.RedisLockLease = redistest.URL(), prefix, replicas.MinLease
 			c.LoginStep, c.LoginSecret = true, testLoginSecret
 			c.LoginDomain = "acme.eu.auth0.com"
 		}})

@@ -289,7 +289,7 @@ func (c *Config) variables() []variable {
 		{"redis-url", "PROFILE_REDIS_URL", "Redis shared by replicas on the auth0 store (redis:// or rediss://); one replica when empty", "", str(&c.RedisURL)},
 		{"redis-prefix", "PROFILE_REDIS_PREFIX", "prefix of this deployment's Redis keys", replicas.DefaultPrefix, str(&c.RedisPrefix)},
 		{"redis-lock-lease", "PROFILE_REDIS_LOCK_LEASE", "how long a replica's write lock on a user lasts unless released (at least 3s)", replicas.DefaultLease.String(),
-			parsed(&c.RedisLockLease, time.ParseDuration, func(d time.Duration) bool { return d >= MinRedisLockLease }, "a duration of at least "+MinRedisLockLease.String())},
+			parsed(&c.RedisLockLease, time.ParseDuration, func(d time.Duration) bool { return d >= replicas.MinLease }, "a duration of at least "+replicas.MinLease.String())},
 		{"debug-addr", "PROFILE_DEBUG_ADDR", "loopback address serving Go's pprof profiles at /debug/pprof/ (off when empty)", "", str(&c.DebugAddr)},
 		{"log-level", "PROFILE_LOG_LEVEL", "log level: debug, info, warn or error", "info", str(&c.LogLevel)},
 		{"shutdown-timeout", "PROFILE_SHUTDOWN_TIMEOUT", "how long graceful shutdown may take", "10s", positiveDuration(&c.ShutdownTimeout)},
@@ -339,10 +339,6 @@ func positiveInt(p *int) func(string) error {
 
 // formatFloat writes f as Parse reads it back, to the last digit.
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-
-// MinRedisLockLease is the shortest write lock lease accepted: the store's work under a lock
-// ends 2 s before the lease does, and needs at least a second.
-const MinRedisLockLease = 3 * time.Second
 
 // AuthEnabled reports whether callers must present Auth0 access tokens.
 func (c Config) AuthEnabled() bool { return c.Auth0Audience != "" }

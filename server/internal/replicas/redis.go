@@ -45,6 +45,8 @@ var (
 const (
 	DefaultPrefix = "profile:"
 	DefaultLease  = 15 * time.Second
+	// MinLease is the shortest lease that leaves work under it a second after leaseMargin.
+	MinLease = leaseMargin + time.Second
 )
 
 const (
