@@ -266,6 +266,46 @@ func TestEachTokenWorksOnce(t *testing.T) {
 	}
 }
 
+// TestARespelledTokenIsTheSameToken: the spellings of one token that still verify (spaces
+// around it, another last character or padding in its base64url signature) are that token:
+// once it is used, each of them gets the error page, never the form or a return token.
+func TestARespelledTokenIsTheSameToken(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	_, form := s.get(s.client, tok, testState).form()
+	form.Set("action", actionSkip)
+	if r := s.post(s.client, form); r.code != http.StatusOK {
+		t.Fatalf("first POST: %d", r.code)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	// An HS256 signature is 32 bytes: 43 characters, whose last holds 2 unused bits.
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	respelled := map[string]string{
+		"unused bits set": tok[:len(tok)-1] + string(alphabet[last^1]),
+		"padding":         tok + "=",
+		"spaces around":   " " + tok + " ",
+	}
+	for name, alt := range respelled {
+		if alt == tok {
+			t.Fatalf("%s: not a respelling", name)
+		}
+		if _, err := s.h.verify(alt); err != nil {
+			continue // refused outright: fine too
+		}
+		if r := s.get(s.client, alt, testState); r.code != http.StatusConflict || r.byID("field-0") != nil {
+			t.Errorf("GET with the used token, %s: %d, want 409 without the form", name, r.code)
+		}
+		again := url.Values{}
+		for k, v := range form {
+			again[k] = v
+		}
+		again.Set("session_token", alt)
+		if r := s.post(s.client, again); r.code == http.StatusOK || strings.Contains(r.body, "/continue") {
+			t.Errorf("POST with the used token, %s: %d, want no return token\n%s", name, r.code, r.body)
+		}
+	}
+}
+
 // TestFormIsBoundToTheBrowserAndToken: a POST without the browser's cookie (another site, or
 // another browser), with another token, or a forged binding is refused and issues nothing.
 func TestFormIsBoundToTheBrowserAndToken(t *testing.T) {

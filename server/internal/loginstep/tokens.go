@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
@@ -34,7 +35,10 @@ var (
 
 // stepToken is a verified token from the Action.
 type stepToken struct {
-	// id identifies the token for one-time use: the SHA-256 of its text.
+	// id identifies the token for one-time use: the SHA-256 of its signed part (header and
+	// payload as sent). Not of the whole text: the parser trims spaces around it, and base64url
+	// spells a signature several ways (trailing bits, padding) that all verify; each of those
+	// would pass for a new token.
 	id string
 	// sub is the user the step is for.
 	sub string
@@ -83,7 +87,10 @@ func (h *Handler) verify(raw string) (*stepToken, error) {
 		return nil, fmt.Errorf("%w: %v", errTokenInvalid, err)
 	}
 	exp, _ := tok.Expiration()
-	sum := sha256.Sum256([]byte(raw))
+	// The signature is an HMAC of header.payload (after the spaces jwx trims), so that part
+	// names the token whatever way the signature is spelled.
+	signed := strings.TrimSpace(raw)
+	sum := sha256.Sum256([]byte(signed[:strings.LastIndexByte(signed, '.')]))
 	return &stepToken{id: hex.EncodeToString(sum[:]), sub: sub, expires: exp, ticket: ticket}, nil
 }
 
