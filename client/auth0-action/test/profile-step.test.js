@@ -151,6 +151,17 @@ test('redirects to the step with a signed session token when something is due', 
   assert.equal(backend.seen.prompt[1].auth, 'Bearer svc-token-1');
 });
 
+test('sends the user to PROFILE_STEP_URL when it is set, and asks the service at its base URL', async (t) => {
+  const backend = await fakeBackend();
+  t.after(backend.close);
+  const event = loginEvent(secrets(`${backend.url}/`, { PROFILE_STEP_URL: 'https://step.example.com/profile' }));
+  const { api, outcome } = createApi({ event, cache: createCache(), tenantHost: TENANT });
+  await action.onExecutePostLogin(event, api);
+  assert.ok(outcome.redirect, 'no redirect');
+  assert.equal(outcome.redirect.url, 'https://step.example.com/profile');
+  assert.equal(backend.seen.prompt[0].url, `/v1/users/${encodeURIComponent(ADA)}/login-prompt`);
+});
+
 test('lets the login go on without a redirect when nothing is due', async (t) => {
   const backend = await fakeBackend({ due: false });
   t.after(backend.close);
