@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"net"
 	"net/http"
 
 	"github.com/acme/progressive-profiling/server/internal/netaddr"
@@ -41,14 +40,7 @@ func (h *Handler) binding(nonce, tokenID string) string {
 // secureRequest reports whether cookies must be Secure: always, but for plain HTTP to a
 // loopback host (a local demo), since a TLS proxy in front of the service hides the scheme.
 func secureRequest(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
-	host, _, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		host = r.Host
-	}
-	return !netaddr.IsLoopbackHost(host)
+	return r.TLS != nil || !netaddr.IsLoopbackHostHeader(r.Host)
 }
 
 func nonceCookieName(r *http.Request) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -595,5 +596,36 @@ func TestUnreachableOnceRecordIssuesNothing(t *testing.T) {
 	form.Set("action", actionSkip)
 	if r := s.post(s.client, form); r.code != http.StatusServiceUnavailable || strings.Contains(r.body, "/continue") {
 		t.Errorf("POST with the record unreachable: %d, want 503 and no return token\n%s", r.code, r.body)
+	}
+}
+
+// TestTheBrowserCookieIsSecure: the form's nonce cookie is __Host- prefixed, Secure, HttpOnly
+// and SameSite=Strict, but on plain HTTP to a loopback host (a local demo), where a browser would
+// drop a Secure cookie.
+func TestTheBrowserCookieIsSecure(t *testing.T) {
+	s := newStep(t, testCatalog)
+	tok := actionToken(t, testSecret, ticketClaims(t, adaProfile(), ""), nil)
+	target := Path + "?" + url.Values{"session_token": {tok}, "state": {testState}}.Encode()
+	for host, secure := range map[string]bool{
+		"profiles.example.com": true, "profiles.example.com:8443": true, "": true,
+		"127.0.0.1:8080": false, "localhost": false, "[::1]": false, "[::1]:8080": false,
+	} {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		s.h.ServeHTTP(rec, req)
+		cookies := rec.Result().Cookies()
+		if rec.Code != http.StatusOK || len(cookies) != 1 {
+			t.Fatalf("Host %q: %d with %d cookies, want 200 and one", host, rec.Code, len(cookies))
+		}
+		c := cookies[0]
+		wantName := cookieName
+		if secure {
+			wantName = secureCookieName
+		}
+		if c.Name != wantName || c.Secure != secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Domain != "" {
+			t.Errorf("Host %q: cookie %s (Secure %v, HttpOnly %v, SameSite %v, Path %q, Domain %q); want %s, Secure %v, HttpOnly, Strict, Path /, no Domain",
+				host, c.Name, c.Secure, c.HttpOnly, c.SameSite, c.Path, c.Domain, wantName, secure)
+		}
 	}
 }
