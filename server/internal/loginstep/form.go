@@ -2,6 +2,7 @@ package loginstep
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -113,7 +114,7 @@ func fieldErrors(err *engine.ValidationError, p *engine.Prompt) (map[string]stri
 	var general []string
 	for _, v := range err.Violations {
 		key, ok := strings.CutPrefix(v.Field, "values.")
-		if _, asked := fieldOf(p, key); ok && asked {
+		if ok && slices.ContainsFunc(p.Fields, func(f *engine.Field) bool { return f.Key == key }) {
 			if byKey[key] == "" {
 				byKey[key] = v.Description
 			}
@@ -122,13 +123,4 @@ func fieldErrors(err *engine.ValidationError, p *engine.Prompt) (map[string]stri
 		general = append(general, v.Description)
 	}
 	return byKey, general
-}
-
-func fieldOf(p *engine.Prompt, key string) (*engine.Field, bool) {
-	for _, f := range p.Fields {
-		if f.Key == key {
-			return f, true
-		}
-	}
-	return nil, false
 }
