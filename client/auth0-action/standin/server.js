@@ -44,7 +44,7 @@ function createStandin(options) {
   const signer = rsaSigner();
   const cache = createCache();
   const users = new Map((options.users || demoUsers()).map((u) => [u.user_id, u]));
-  const transactions = new Map(); // state -> {userId, outcome, used}
+  const transactions = new Map(); // state -> {userId, outcomes, used}
   const counts = { token: 0, managementApi: 0 };
   const self = { url: '', appUrl: '', counts, users };
 
