@@ -157,8 +157,10 @@ func Parse(args []string, getenv func(string) string, usageOut io.Writer) (Confi
 		return c, err
 	}
 	c.InsecureNoAuth = *insecure
-	if e := getenv("PROFILE_INSECURE_NO_AUTH"); e != "" && !*insecure {
-		b, err := strconv.ParseBool(e)
+	insecureGiven := false
+	fs.Visit(func(f *flag.Flag) { insecureGiven = insecureGiven || f.Name == "insecure-no-auth" })
+	if e := getenv("PROFILE_INSECURE_NO_AUTH"); e != "" && !insecureGiven {
+		b, err := strconv.ParseBool(strings.TrimSpace(e))
 		if err != nil {
 			return c, fmt.Errorf("PROFILE_INSECURE_NO_AUTH: %q is not true or false", e)
 		}

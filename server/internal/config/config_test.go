@@ -38,6 +38,26 @@ func TestFlagsWinOverEnvironment(t *testing.T) {
 	}
 }
 
+// TestInsecureFlagWinsOverEnvironment: --insecure-no-auth=false wins over
+// PROFILE_INSECURE_NO_AUTH=true, as every flag wins over its variable.
+func TestInsecureFlagWinsOverEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  string
+		want bool
+	}{
+		{nil, "true", true},
+		{nil, " true ", true},
+		{[]string{"--insecure-no-auth"}, "false", true},
+		{[]string{"--insecure-no-auth=false"}, "true", false},
+	} {
+		c, err := Parse(tt.args, env(map[string]string{"PROFILE_INSECURE_NO_AUTH": tt.env}), io.Discard)
+		if err != nil || c.InsecureNoAuth != tt.want {
+			t.Errorf("Parse(%q) with PROFILE_INSECURE_NO_AUTH=%q: InsecureNoAuth %v, %v; want %v", tt.args, tt.env, c.InsecureNoAuth, err, tt.want)
+		}
+	}
+}
+
 func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
 	tests := []struct {
 		name string
