@@ -216,6 +216,8 @@ fields:
 		{"branding: {logo: 'javascript:alert(1)'}", "test.yaml:2: branding: logo"},
 		{"branding: {color: 'red;} body{display:none'}", "test.yaml:2: branding: color"},
 		{"branding: {colour: '#fff'}", `test.yaml:2: unknown branding attribute "colour"`},
+		{"branding: {title: '" + strings.Repeat("é", 201) + "'}", "test.yaml:2: branding: titles must be at most 200 characters long"},
+		{"branding: {titles: {fr: '" + strings.Repeat("é", 201) + "'}}", "test.yaml:2: branding: titles must be at most 200 characters long"},
 	} {
 		_, err := ParseCatalog("test.yaml", []byte("\n"+tt.yaml+"\nfields: [{key: a, type: text}]\n"))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -339,7 +340,7 @@ func (v *checker) topic(t *Topic) {
 // a style sheet).
 func (v *checker) branding(b *Branding) {
 	line := func(attr string) int { return at(b.lines, attr, 0) }
-	for _, t := range append([]string{b.Title}, mapValues(b.Titles)...) {
+	for _, t := range append([]string{b.Title}, slices.Collect(maps.Values(b.Titles))...) {
 		if len([]rune(t)) > maxBrandingText {
 			v.errorf(line(first(b.lines, "title", "titles")), "branding: titles must be at most %d characters long", maxBrandingText)
 			break
@@ -354,12 +355,4 @@ func (v *checker) branding(b *Branding) {
 	if b.Color != "" && !colorRE.MatchString(b.Color) {
 		v.errorf(line("color"), "branding: color %q must be a hex colour such as #0b5fff or #06f", b.Color)
 	}
-}
-
-func mapValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, s := range m {
-		out = append(out, s)
-	}
-	return out
 }
