@@ -198,19 +198,28 @@ func writeStatus(w http.ResponseWriter, httpCode int, code codes.Code, msg strin
 	_, _ = w.Write(body)
 }
 
+// maxErrorMessageBytes bounds the message of a REST error, so that an error does not grow with
+// the request it refuses; the service's own messages are shorter (see api.badRequest).
+const maxErrorMessageBytes = 2 << 10
+
 // retryAfterErrorHandler is grpc-gateway's error handler plus Retry-After when the status
-// carries google.rpc.RetryInfo. (auth.GatewayErrorHandler adds the Bearer challenge on 401.)
+// carries google.rpc.RetryInfo, with messages cut to maxErrorMessageBytes of valid UTF-8.
+// (auth.GatewayErrorHandler adds the Bearer challenge on 401.)
 func retryAfterErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	st := status.Convert(err)
 	var hs *runtime.HTTPStatusError
 	if errors.As(err, &hs) {
 		st = status.Convert(hs.Err)
 	}
-	if !utf8.ValidString(st.Message()) {
-		// A decoding error may quote the invalid UTF-8 of the body it refuses, which the JSON
-		// error body cannot hold (the gateway would answer 500 instead).
+	if msg := st.Message(); len(msg) > maxErrorMessageBytes || !utf8.ValidString(msg) {
+		// A decoding error quotes what it refuses (an unknown field's name, a bad value), as long
+		// as the request made it, and maybe invalid UTF-8, which the JSON error body cannot hold
+		// (the gateway would answer 500 instead).
+		if len(msg) > maxErrorMessageBytes {
+			msg = msg[:maxErrorMessageBytes] + "…"
+		}
 		p := st.Proto()
-		p.Message = strings.ToValidUTF8(p.Message, "\uFFFD")
+		p.Message = strings.ToValidUTF8(msg, "\uFFFD")
 		st = status.FromProto(p)
 		if hs != nil {
 			hs.Err = st.Err()
