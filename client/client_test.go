@@ -360,8 +360,9 @@ func TestAttemptTimeoutRetriesUnavailable(t *testing.T) {
 	}
 }
 
-// TestEveryMethodHasARetryDecision: every ProfileService method is judged safe to retry or not;
-// a new RPC must be added to retrySafe (or be deliberately left out) before it ships.
+// TestEveryMethodHasARetryDecision: every ProfileService method is judged safe to send again; a
+// new RPC fails this test until it is added to retrySafe, with why (one that must not be retried
+// would be named here as the exception).
 func TestEveryMethodHasARetryDecision(t *testing.T) {
 	for _, m := range profilev1.ProfileService_ServiceDesc.Methods {
 		full := "/" + profilev1.ProfileService_ServiceDesc.ServiceName + "/" + m.MethodName
