@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/acme/progressive-profiling/server/internal/engine"
@@ -189,7 +188,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, raw, state stri
 		h.fail(w, r, http.StatusBadRequest, "no token nor state", browser, problemMissing, false)
 		return nil, false
 	}
-	validState := state != "" && len(state) <= maxStateBytes && !strings.ContainsFunc(state, isControl)
+	validState := state != "" && len(state) <= maxStateBytes && store.CheckText(state) == ""
 	tok, err := h.verify(raw)
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, err.Error(), browser, problemExpired, validState)
@@ -201,8 +200,6 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, raw, state stri
 	}
 	return tok, true
 }
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func (h *Handler) refuseUsed(w http.ResponseWriter, r *http.Request, tok *stepToken, err error) {
 	if err != nil {
