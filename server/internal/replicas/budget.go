@@ -124,7 +124,7 @@ type mirror struct {
 	// Seq counts the requests granted; Applied is the Seq of the newest observation applied.
 	Seq, Applied int64
 	// Prev is the bucket a kind counted against before this one took over (when Auth0's headers
-	// first showed its size); the grants it made count as this bucket's.
+	// showed its size before it granted anything); the grants it made count as this bucket's.
 	Prev string
 	// Last is when the latest grant may go out. No grant goes out before one granted earlier,
 	// so that the requests granted after an observed one are those sent after it (see observe),

@@ -56,7 +56,8 @@ for _ = 1, tonumber(ARGV[9]) do
     put('limit:' .. kind, limit)
     local b = bucket_of(kind)
     if redis.call('HEXISTS', h, b .. ':seq') == 0 and redis.call('HEXISTS', h, granted_by .. ':seq') == 1 then
-      -- The kind's first bucket of a known size takes over the grants of the one before.
+      -- A bucket that has granted nothing yet takes over the grants of the one before (as
+      -- localBudget.observe does).
       put(b .. ':seq', num(granted_by .. ':seq'))
       put(b .. ':applied', num(granted_by .. ':applied'))
       put(b .. ':last', num(granted_by .. ':last'))

@@ -174,6 +174,18 @@ func TestBudget(t *testing.T) {
 				t.Errorf("wait after the older answer = %v, want more than %v: it must not refill the bucket the newer one emptied", after, before)
 			}
 		}},
+		{"a bucket that granted nothing takes over its kind's grants, even once seen", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
+			g := mustReserve(t, b, 1, 0, time.Second)
+			// An answer to a request this budget did not grant (another replica's, made on its
+			// own budget while Redis was down) shows a bucket of 5, empty, 0.5 s a request...
+			b.observe(Grant{Kind: Write, Bucket: "elsewhere", Seq: 7}, Observation{Limit: 5, Remaining: 0, ResetIn: 2 * time.Second, At: b.now(), Seq: 7})
+			// ...then the answer to the read granted here shows it with 4 left: the bucket takes
+			// over the read's grant, and the answer re-anchors it.
+			b.observe(g.Reads[0], Observation{Limit: 5, Remaining: 4, ResetIn: time.Second, At: b.now(), Seq: g.Reads[0].Seq})
+			if next := mustReserve(t, b, 1, 0, 5*time.Second); next.Reads[0].Wait != 0 {
+				t.Errorf("wait = %v, want 0: the answer to this budget's own grant puts the bucket where Auth0 says", next.Reads[0].Wait)
+			}
+		}},
 		{"kinds announcing the same bucket size share it", Rate{1000, 100}, Rate{1000, 100}, func(t *testing.T, b budgetUnderTest) {
 			w := mustReserve(t, b, 0, 1, time.Second)
 			r := mustReserve(t, b, 1, 0, time.Second) // granted after the write: its answer is the newer

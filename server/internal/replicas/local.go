@@ -117,7 +117,9 @@ func (b *localBudget) reserve(reads, writes int, maxWait time.Duration) (Grants,
 	return g, nil
 }
 
-// observe applies a response's headers to the mirror its kind now counts against.
+// observe applies a response's headers to the mirror its kind now counts against. A mirror that
+// has granted nothing yet takes over the grants of the bucket that granted the request, as
+// budget.lua does.
 func (b *localBudget) observe(g Grant, o Observation) {
 	if o.Limit <= 0 {
 		return
@@ -126,13 +128,9 @@ func (b *localBudget) observe(g Grant, o Observation) {
 	defer b.mu.Unlock()
 	b.limits[g.Kind] = o.Limit
 	name := bucketName(o.Limit)
-	m, ok := b.mirrors[name]
-	if !ok {
-		m = &mirror{}
-		if prev, ok := b.mirrors[g.Bucket]; ok {
-			m.Seq, m.Applied, m.Prev, m.Last = prev.Seq, prev.Applied, g.Bucket, prev.Last
-		}
-		b.mirrors[name] = m
+	m := b.mirror(name)
+	if prev, ok := b.mirrors[g.Bucket]; ok && m.Seq == 0 && prev.Seq > 0 {
+		m.Seq, m.Applied, m.Prev, m.Last = prev.Seq, prev.Applied, g.Bucket, prev.Last
 	}
 	now := b.now()
 	m.observe(o, g.Bucket, name, b.rates[g.Kind], now.UnixMicro(), now.Sub(o.At).Microseconds())
