@@ -166,6 +166,28 @@ func TestReleaseAfterALostLeaseSparesTheNewHolder(t *testing.T) {
 	}
 }
 
+func TestReleaseAfterALostLeaseDropsTheSharedCopy(t *testing.T) {
+	mr, rdb := miniRedis(t)
+	a, _ := replica(t, rdb, "t:", 5*time.Second)
+	b, _ := replica(t, rdb, "t:", 5*time.Second)
+	la, err := a.Lock(t.Context(), "auth0|1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr.FastForward(6 * time.Second)
+	lb, err := b.Lock(withTimeout(t, time.Second), "auth0|1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb.Release(&store.Profile{UserID: "auth0|1", UserMetadata: map[string]any{"v": "b"}}, true)
+	// The first holder's write may have landed before or after the second's: neither copy is
+	// known to be what Auth0 holds.
+	la.Release(&store.Profile{UserID: "auth0|1", UserMetadata: map[string]any{"v": "a"}}, true)
+	if p, _, _, ok := b.Load(t.Context(), "auth0|1"); ok {
+		t.Errorf("shared copy = %v after a late release, want none", p)
+	}
+}
+
 func TestWritesReachTheOtherReplicas(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	a, aEvents := replica(t, rdb, prefix, DefaultLease)

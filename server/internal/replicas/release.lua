@@ -4,8 +4,8 @@
 -- ARGV    the lock's token, the profile as upstream now holds it ('' when unknown), the copy's
 --         lifetime (ms), the version's lifetime (ms), the invalidation channel, the message, and
 --         how long the lock stays taken (ms; 0: it ends now).
--- The copy is replaced only while the lock is still ours: a lease that ran out may already have
--- let another writer in, whose copy is newer. A lock kept (a write whose outcome is unknown may
+-- The copy is replaced only while the lock is still ours, and dropped otherwise: a lease that ran
+-- out may have let another writer in, and which write landed last is unknown. A lock kept (a write whose outcome is unknown may
 -- still land) expires on its own. Returns 1 when the lock was still ours.
 local owned = redis.call('GET', KEYS[1]) == ARGV[1]
 if owned then
