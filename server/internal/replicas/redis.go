@@ -528,9 +528,10 @@ func parseGrants(res []any, now time.Time) (Grants, error) {
 	return g, nil
 }
 
-// Observe queues the observation for Redis and applies it to this replica's own budget, which serves while Redis is unavailable. Queued observations go
-// with the next reservation; one that the other replicas need soon (a bucket size not seen
-// before, or a bucket more than half empty) is sent at once, in the background.
+// Observe queues the observation for Redis and applies it to this replica's own budget, which
+// serves while Redis is unavailable. Queued observations go with the next reservation; one that
+// the other replicas need soon (a bucket size not seen before, or a bucket more than half empty)
+// is sent at once, in the background.
 func (r *Redis) Observe(g Grant, o Observation) {
 	news := r.local.limitOf(g.Kind) != o.Limit || o.Remaining*2 < o.Limit
 	r.local.observe(Grant{Kind: g.Kind}, o)
