@@ -48,7 +48,8 @@ type Version string
 
 // Lease is a held write lock.
 type Lease struct {
-	// Until is when the lease ends on its own; zero when it never does.
+	// Until is when the holder's work under the lease must be done, a margin before the lease
+	// ends on its own (see leaseMargin); zero when it never ends.
 	Until time.Time
 	// Shared is the copy of the user's profile that a replica shared, as the lock was taken
 	// (nil when there is none): like a cached profile, it may be stale.
