@@ -266,10 +266,9 @@ func (s *Store) sharedFailure(err error) error {
 // replica shared, which comes with the lock); when its patch needs the profile as Auth0 holds it
 // (store.NeedsCurrent: a rebuilt or deleted nested object, or a decision that something is
 // unchanged) or nothing is cached, the profile is read from Auth0 under the lock and fn runs
-// again on it. Only
-// the keys that change are sent, in one PATCH whose response refreshes the cache; a patch that
-// changes nothing sends nothing. When the PATCH fails the user's cache entry is dropped, here
-// and on every replica, so the next read fetches whatever Auth0 holds.
+// again on it. Only the keys that change are sent, in one PATCH whose response refreshes the
+// cache; a patch that changes nothing sends nothing. When the PATCH fails the user's cache entry
+// is dropped, here and on every replica, so the next read fetches whatever Auth0 holds.
 func (s *Store) Update(ctx context.Context, userID string, fn store.UpdateFunc) (*store.Profile, error) {
 	if err := s.check(userID); err != nil {
 		return nil, err
