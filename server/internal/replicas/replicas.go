@@ -12,7 +12,8 @@ import (
 // safe for concurrent use.
 type Coordinator interface {
 	// Lock takes userID's write lock, waiting while another writer holds it until ctx ends. The
-	// lease ends at Lease.Until (never, locally), by which time the holder's work must be done.
+	// holder's work must be done by Lease.Until (no bound, locally), a margin before the lease
+	// ends.
 	Lock(ctx context.Context, userID string) (*Lease, error)
 	// Reserve takes requests from the Management API budget: reads and writes, all or none. It
 	// waits for nothing: the grants say how long to wait before each request. When the wait
