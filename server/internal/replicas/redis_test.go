@@ -141,19 +141,25 @@ func TestLockOfADeadHolderEndsWithItsLease(t *testing.T) {
 	}
 }
 
-func TestReleaseAfterALostLeaseSparesTheNewHolder(t *testing.T) {
+// lostLease has replica a lock auth0|1 and lose its lease, and replica b take the lock after it.
+func lostLease(t *testing.T) (mr *miniredis.Miniredis, a, b *Redis, la, lb *Lease) {
+	t.Helper()
 	mr, rdb := miniRedis(t)
-	a, _ := replica(t, rdb, "t:", 5*time.Second)
-	b, _ := replica(t, rdb, "t:", 5*time.Second)
+	a, _ = replica(t, rdb, "t:", 5*time.Second)
+	b, _ = replica(t, rdb, "t:", 5*time.Second)
 	la, err := a.Lock(t.Context(), "auth0|1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mr.FastForward(6 * time.Second)
-	lb, err := b.Lock(withTimeout(t, time.Second), "auth0|1")
-	if err != nil {
+	if lb, err = b.Lock(withTimeout(t, time.Second), "auth0|1"); err != nil {
 		t.Fatal(err)
 	}
+	return mr, a, b, la, lb
+}
+
+func TestReleaseAfterALostLeaseSparesTheNewHolder(t *testing.T) {
+	mr, a, _, la, lb := lostLease(t)
 	newer := &store.Profile{UserID: "auth0|1", UserMetadata: map[string]any{"v": "b"}}
 	la.Release(&store.Profile{UserID: "auth0|1", UserMetadata: map[string]any{"v": "a"}}, true)
 	if v, _ := mr.Get("t:lock:auth0|1"); v == "" {
@@ -167,18 +173,7 @@ func TestReleaseAfterALostLeaseSparesTheNewHolder(t *testing.T) {
 }
 
 func TestReleaseAfterALostLeaseDropsTheSharedCopy(t *testing.T) {
-	mr, rdb := miniRedis(t)
-	a, _ := replica(t, rdb, "t:", 5*time.Second)
-	b, _ := replica(t, rdb, "t:", 5*time.Second)
-	la, err := a.Lock(t.Context(), "auth0|1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mr.FastForward(6 * time.Second)
-	lb, err := b.Lock(withTimeout(t, time.Second), "auth0|1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, b, la, lb := lostLease(t)
 	lb.Release(&store.Profile{UserID: "auth0|1", UserMetadata: map[string]any{"v": "b"}}, true)
 	// The first holder's write may have landed before or after the second's: neither copy is
 	// known to be what Auth0 holds.
